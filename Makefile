@@ -1,0 +1,83 @@
+# aspace - plain GNU Makefile.  `make` builds the libraries and the tool,
+# `make test` builds and runs every test, `make run` runs the main job,
+# `make bench` the benchmarks.  SAN=1 builds with ASan + UBSan into
+# build-san/.  CC=clang works too.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+SAN     ?= 0
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+else
+BUILD   ?= build
+endif
+
+CSTD     := -std=gnu11
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+OPT      ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -fPIC -Iinclude -Isrc $(CFLAGS)
+LDFLAGS_ALL = $(LDFLAGS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_ALL += -fsanitize=address,undefined
+endif
+
+SONAME  := libaspace.so.0
+LIB_SRC := $(sort $(wildcard src/*/*.c))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+TOOL_SRC := $(sort $(wildcard tools/*.c))
+TOOL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRC))
+TOOL_LIB_OBJ := $(filter-out $(BUILD)/obj/tools/main.o,$(TOOL_OBJ))
+TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c tests/*/*/*.c))
+TEST_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRC))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all test run bench install clean
+all: $(BUILD)/libaspace.a $(BUILD)/libaspace.so $(BUILD)/aspace
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libaspace.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libaspace.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL)
+
+$(BUILD)/aspace: $(TOOL_OBJ) $(BUILD)/libaspace.a
+	$(CC) -o $@ $(TOOL_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+
+$(BUILD)/aspace-tests: $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a
+	$(CC) -o $@ $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O2 -o $@ $< $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+
+# The test runner prints one closing line "N passed, N failed".
+test: all $(BUILD)/aspace-tests
+	./$(BUILD)/aspace-tests
+
+run: all
+	./$(BUILD)/aspace version
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/aspace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libaspace.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libaspace.so $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libaspace.so
+	install -m 755 $(BUILD)/aspace $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' aspace.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/aspace.pc
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,120 @@
+/*
+ * rt.h - the range tree: a B+tree of non-overlapping inclusive ranges
+ * [first, last] -> non-NULL value, with gap tracking.  It plays the role of
+ * the kernel's maple tree for the VMA layer (spec/01 §5).
+ *
+ * Invariants (checked by rt_check()):
+ *  - entries are sorted by first, never overlap, first <= last, value != NULL;
+ *  - every leaf is at the same depth; nodes other than the root hold at
+ *    least half their capacity;
+ *  - every internal slot records the first and last index and the largest
+ *    gap strictly inside its child subtree, so gap searches are O(log n).
+ *
+ * Allocation: nodes come from as_alloc().  rt_reserve(t, n) sets aside
+ * enough nodes for the next n stores, after which those stores cannot
+ * fail: this is how a VMA operation plans, reserves, then commits.
+ * Unused reserved nodes stay on the tree's spare list (bounded).
+ */
+#ifndef ASPACE_RT_H
+#define ASPACE_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rt_node;
+
+struct rt_tree {
+	struct rt_node *root;       /* NULL when empty */
+	unsigned        height;     /* 0 when empty, 1 = root is a leaf */
+	uint64_t        count;      /* entries */
+	struct rt_node *spare;      /* free list of reserved nodes */
+	unsigned        nspare;
+	unsigned        reserved;   /* stores guaranteed by rt_reserve() */
+	size_t          bytes;      /* bytes of nodes allocated (incl. spare) */
+};
+
+/* One entry as returned by lookups. */
+struct rt_entry {
+	uint64_t first, last;
+	void    *value;             /* NULL: no entry found */
+};
+
+/* rt_init() - an empty tree.  Cannot fail.  O(1). */
+void rt_init(struct rt_tree *t);
+
+/* rt_destroy() - free every node (not the values).  Cannot fail.  O(n). */
+void rt_destroy(struct rt_tree *t);
+
+/*
+ * rt_load() - the entry covering @index.
+ * Return: its value (and *@e filled if @e != NULL), or NULL.  O(log n).
+ */
+void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
+
+/*
+ * rt_find() - the first entry with last >= @index (covering @index or the
+ * next one after it): the kernel's find_vma().  Return: value or NULL.
+ */
+void *rt_find(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
+
+/*
+ * rt_find_rev() - the last entry with first <= @index (covering @index or
+ * the closest before it).  Return: value or NULL.  O(log n).
+ */
+void *rt_find_rev(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
+
+/* rt_next() - first entry with first > @index; rt_prev() - last entry with
+ * last < @index.  Return: value or NULL.  O(log n). */
+void *rt_next(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
+void *rt_prev(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
+
+/*
+ * rt_reserve() - make the next @nstores calls of rt_store() infallible.
+ * Reservations add up until consumed; rt_unreserve() drops what is left.
+ * Return: 0 or -ENOMEM (nothing changed).  O(nstores * height).
+ */
+int rt_reserve(struct rt_tree *t, unsigned nstores);
+void rt_unreserve(struct rt_tree *t);
+
+/*
+ * rt_store() - map [@first, @last] to @value, replacing and trimming every
+ * entry it overlaps; @value == NULL erases the range.
+ * Return: 0, or -ENOMEM (only when no reservation covers it; the tree is
+ *         then unchanged).  O(log n + k) for k entries removed.
+ */
+int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value);
+
+/* rt_erase() - rt_store(t, first, last, NULL). */
+int rt_erase(struct rt_tree *t, uint64_t first, uint64_t last);
+
+/*
+ * rt_gap_lowest() / rt_gap_highest() - the lowest / highest maximal empty
+ * range that, clipped to [@lo, @hi], still holds at least @size indices.
+ * Return: 0 and the clipped gap in *@gfirst..*@glast, or -ENOMEM when
+ * there is none.  @size >= 1.  O(log n).
+ */
+int rt_gap_lowest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
+		  uint64_t size, uint64_t *gfirst, uint64_t *glast);
+int rt_gap_highest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
+		   uint64_t size, uint64_t *gfirst, uint64_t *glast);
+
+/*
+ * rt_iter() - call @fn for every entry intersecting [@lo, @hi] in order;
+ * stops when @fn returns non-zero and returns that.  @fn must not modify
+ * the tree.  O(log n + k).
+ */
+int rt_iter(const struct rt_tree *t, uint64_t lo, uint64_t hi,
+	    int (*fn)(const struct rt_entry *e, void *arg), void *arg);
+
+/* rt_count() - entries.  rt_bytes() - bytes of nodes owned.  O(1). */
+static inline uint64_t rt_count(const struct rt_tree *t) { return t->count; }
+static inline size_t rt_bytes(const struct rt_tree *t) { return t->bytes; }
+
+/*
+ * rt_check() - verify every invariant of the tree.
+ * Return: 0, or -1 after printing what is wrong to stderr.  O(n).
+ */
+int rt_check(const struct rt_tree *t);
+
+#endif /* ASPACE_RT_H */
