@@ -397,6 +397,27 @@ struct aspace_vma_desc {
  */
 int aspace_insert_vma(struct aspace *as, const struct aspace_vma_desc *d);
 
+/* Where an import or parse failed: 1-based line and column. */
+struct aspace_import_error {
+	int  line, column;
+	char msg[160];
+};
+
+/*
+ * aspace_import_maps() - add the VMAs described by a /proc/PID/maps or
+ * /proc/PID/smaps text (spec/08 "Importing a layout"): one VMA per line,
+ * the [vsyscall] line skipped, smaps "VmFlags:" lines replacing the
+ * inferred flags, smaps "Anonymous:" (non-zero) marking an anon_vma.
+ * Files get one description per distinct (dev, inode, path); special
+ * names ([vdso], [vvar], [vvar_vclock]) their kinds; [heap] and [stack]
+ * set start_brk/brk and start_stack when those are still unknown (0).
+ * Return: 0, -EINVAL with *@err filled for malformed text (nothing
+ *         added), -EEXIST if a line overlaps an existing VMA, -ENOMEM.
+ * Cost: O(n log n) for n lines.
+ */
+int aspace_import_maps(struct aspace *as, const char *text,
+		       struct aspace_import_error *err /* OUT, may be NULL */);
+
 /* ---------------------------------------------------------------------- */
 /* Queries                                                                */
 /* ---------------------------------------------------------------------- */
