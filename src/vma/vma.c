@@ -1,0 +1,536 @@
+/*
+ * vma.c - the VMA layer proper: tree placement and lookups, the per-kind
+ * hooks (close, may_split, names), anon_vma preparation with neighbour
+ * reuse, the merge predicate, merging a new range (entry point A), the
+ * existing-range modify (entry point B), split, expand, and the munmap
+ * gather/commit pair.
+ *
+ * Invariant: between two public calls the tree maps exactly the live VMAs;
+ * inside a call every function here leaves the tree consistent with the
+ * VMA structs it returns.  Nothing here allocates: VMAs, extensions and
+ * tree stores come from the caller's as_reserve().
+ */
+#include <errno.h>
+
+#include "vma/vma.h"
+
+/* ---------------------------------------------------------------------- */
+/* Kinds                                                                  */
+/* ---------------------------------------------------------------------- */
+
+bool vma_has_close(const struct vma *v)
+{
+	return v->kind != ASPACE_VMA_NORMAL;
+}
+
+int vma_may_split(const struct vma *v, uint64_t addr)
+{
+	switch (v->kind) {
+	case ASPACE_VMA_VDSO:
+	case ASPACE_VMA_VVAR:
+	case ASPACE_VMA_VVAR_VCLOCK:
+	case ASPACE_VMA_UPROBES:
+		return -EINVAL;         /* special mappings never split */
+	case ASPACE_VMA_HUGETLB:
+		return (addr & (HPAGE_PMD_SIZE - 1)) ? -EINVAL : 0;
+	case ASPACE_VMA_SYSV_SHM:
+		if (v->file && v->file->desc.kind == ASPACE_FILE_HUGETLB &&
+		    (addr & (HPAGE_PMD_SIZE - 1)))
+			return -EINVAL;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const char *vma_special_name(const struct vma *v)
+{
+	switch (v->kind) {
+	case ASPACE_VMA_VDSO:         return "[vdso]";
+	case ASPACE_VMA_VVAR:         return "[vvar]";
+	case ASPACE_VMA_VVAR_VCLOCK:  return "[vvar_vclock]";
+	case ASPACE_VMA_UPROBES:      return "[uprobes]";
+	default:                      return NULL;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tree                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static void tree_store(struct aspace *as, uint64_t start, uint64_t end,
+		       struct vma *v)
+{
+	int err = rt_store(&as->tree, start, end - 1, v);
+
+	ASSERT(err == 0);
+}
+
+static void note_peak(struct aspace *as)
+{
+	if (as_map_count(as) > as->stats.peak_map_count)
+		as->stats.peak_map_count = as_map_count(as);
+}
+
+void vma_insert(struct aspace *as, struct vma *v)
+{
+	ASSERT(v->start < v->end);
+	ASSERT(!rt_find(&as->tree, v->start, NULL) ||
+	       ((struct vma *)rt_find(&as->tree, v->start, NULL))->start >= v->end);
+	tree_store(as, v->start, v->end, v);
+	note_peak(as);
+}
+
+void vma_tree_update(struct aspace *as, struct vma *v, uint64_t old_start,
+		     uint64_t old_end)
+{
+	if (v->start <= old_start && v->end >= old_end) {
+		tree_store(as, v->start, v->end, v);
+		return;
+	}
+	ASSERT(v->start >= old_start && v->end <= old_end);
+	if (old_start < v->start)
+		tree_store(as, old_start, v->start, NULL);
+	if (old_end > v->end)
+		tree_store(as, v->end, old_end, NULL);
+}
+
+void vma_tree_remove(struct aspace *as, struct vma *v)
+{
+	tree_store(as, v->start, v->end, NULL);
+}
+
+struct vma *vma_find(const struct aspace *as, uint64_t addr)
+{
+	return rt_find(&as->tree, addr, NULL);
+}
+
+struct vma *vma_lookup(const struct aspace *as, uint64_t addr)
+{
+	return rt_load(&as->tree, addr, NULL);
+}
+
+struct vma *vma_next(const struct aspace *as, const struct vma *v)
+{
+	return rt_next(&as->tree, v->start, NULL);
+}
+
+struct vma *vma_prev(const struct aspace *as, const struct vma *v)
+{
+	return rt_prev(&as->tree, v->start, NULL);
+}
+
+struct vma *vma_find_prev(const struct aspace *as, uint64_t addr)
+{
+	if (!addr)
+		return NULL;
+	return rt_find_rev(&as->tree, addr - 1, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* anon_vma                                                               */
+/* ---------------------------------------------------------------------- */
+
+static bool xattr_eq(const struct vma_xattr *a, const struct vma_xattr *b)
+{
+	return a->policy == b->policy && a->uffd_ctx == b->uffd_ctx &&
+		vma_name_eq(a->name, b->name);
+}
+
+/*
+ * May @b reuse the anon_vma of @old, where @a immediately precedes @b and
+ * @old is one of them (mm/rmap.c reusable_anon_vma)?
+ */
+static bool anon_reusable(const struct aspace *as, const struct vma *a,
+			  const struct vma *b, const struct vma *old)
+{
+	struct vma_xattr xa = vma_xattr_of(a), xb = vma_xattr_of(b);
+	uint64_t ign = VM_ACCESS_FLAGS | as_ignore_merge_mask(as);
+
+	if (a->end != b->start || xa.policy != xb.policy ||
+	    a->file != b->file || ((a->flags ^ b->flags) & ~ign) ||
+	    b->pgoff != a->pgoff + vma_pages(a))
+		return false;
+	return old->anon != ANON_NONE && !ANON_FORKED(old->anon);
+}
+
+void vma_anon_prepare(struct aspace *as, struct vma *v)
+{
+	struct vma *n;
+
+	if (v->anon)
+		return;
+	n = vma_next(as, v);
+	if (n && anon_reusable(as, v, n, n)) {
+		v->anon = ANON_MAKE(ANON_ID(n->anon), false);
+		return;
+	}
+	n = vma_prev(as, v);
+	if (n && anon_reusable(as, n, v, n)) {
+		v->anon = ANON_MAKE(ANON_ID(n->anon), false);
+		return;
+	}
+	v->anon = as_new_anon(as);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The merge predicate (02 §1)                                            */
+/* ---------------------------------------------------------------------- */
+
+static bool attrs_match(const struct aspace *as, const struct vma *n,
+			const struct vma_attrs *a)
+{
+	struct vma_xattr nx = vma_xattr_of(n);
+
+	if ((n->flags ^ a->flags) & ~as_ignore_merge_mask(as))
+		return false;
+	if (n->file != a->file)
+		return false;
+	return xattr_eq(&nx, &a->x);
+}
+
+/* 01 §4.3 with T = @tgt and S = the request. */
+static bool anon_ok(const struct vma *tgt, const struct vma_attrs *a)
+{
+	if (!tgt->anon && a->anon)
+		return !(a->modify && ANON_FORKED(a->anon));
+	if (tgt->anon && !a->anon)
+		return !ANON_FORKED(tgt->anon);
+	return ANON_ID(tgt->anon) == ANON_ID(a->anon);
+}
+
+bool vma_can_merge_left(const struct aspace *as, const struct vma *prev,
+			uint64_t start, const struct vma_attrs *a)
+{
+	return prev && prev->end == start && attrs_match(as, prev, a) &&
+		anon_ok(prev, a) && prev->pgoff + vma_pages(prev) == a->pgoff;
+}
+
+bool vma_can_merge_right(const struct aspace *as, const struct vma *next,
+			 uint64_t start, uint64_t end, const struct vma_attrs *a)
+{
+	return next && next->start == end && attrs_match(as, next, a) &&
+		anon_ok(next, a) &&
+		next->pgoff == a->pgoff + ((end - start) >> PAGE_SHIFT);
+}
+
+bool vma_anon_pair_ok(const struct vma *prev, const struct vma *next)
+{
+	return !prev->anon || !next->anon ||
+		ANON_ID(prev->anon) == ANON_ID(next->anon);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Expand and merge a new range (02 §2, §6.1)                             */
+/* ---------------------------------------------------------------------- */
+
+void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
+		uint64_t end, uint64_t pgoff, struct vma *next,
+		bool remove_next)
+{
+	ASSERT(start <= v->start && end >= v->end);
+	if (remove_next) {
+		ASSERT(next && next != v && end == next->end);
+		if (!v->anon)
+			v->anon = next->anon;
+		v->flags |= next->flags & as_sticky_mask(as);
+	}
+	v->start = start;
+	v->end = end;
+	v->pgoff = pgoff;
+	tree_store(as, start, end, v);    /* overwrites next when removed */
+	if (remove_next)
+		vma_free(as, next);
+	vma_touch_prov(as, v);
+}
+
+struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
+				struct vma *next, uint64_t start, uint64_t end,
+				const struct vma_attrs *a, bool expand_only)
+{
+	uint64_t pglen = (end - start) >> PAGE_SHIFT;
+	uint64_t nstart = start, nend = end, pgoff = a->pgoff;
+	bool left, right, remove_next = false;
+	struct vma *target;
+
+	if ((a->flags & VM_SPECIAL) || (!prev && !next))
+		return NULL;
+	left = vma_can_merge_left(as, prev, start, a);
+	right = !expand_only && vma_can_merge_right(as, next, start, end, a) &&
+		(!left || vma_anon_pair_ok(prev, next));
+	if (!left && !right)
+		return NULL;
+	if (right) {
+		/*
+		 * Rt only:        [ new ][next]   -> next grows down
+		 */
+		target = next;
+		nend = next->end;
+		pgoff = next->pgoff - pglen;
+	}
+	if (left) {
+		/*
+		 * L only:   [prev][ new ]          -> prev grows up
+		 * both:     [prev][ new ][next]    -> prev swallows next,
+		 *           unless next has a close hook (then L only)
+		 */
+		target = prev;
+		nstart = prev->start;
+		pgoff = prev->pgoff;
+		if (right && vma_has_close(next))
+			nend = end;
+		else if (right)
+			remove_next = true;
+	}
+	if (!target->anon && !remove_next)
+		target->anon = a->anon;
+	else if (!target->anon && remove_next && !next->anon)
+		target->anon = a->anon;
+	target->flags |= a->flags & as_sticky_mask(as);
+	vma_expand(as, target, nstart, nend, pgoff, next, remove_next);
+	as->stats.merges++;
+	return target;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Split (02 §5)                                                          */
+/* ---------------------------------------------------------------------- */
+
+int vma_split_nolimit(struct aspace *as, struct vma *v, uint64_t addr,
+		      struct vma **upper /* OUT, may be NULL */)
+{
+	struct vma *n;
+	int err;
+
+	ASSERT(v->start < addr && addr < v->end && PAGE_ALIGNED(addr));
+	err = vma_may_split(v, addr);
+	if (err)
+		return err;
+	n = vma_dup(as, v);
+	n->start = addr;
+	n->pgoff += (addr - v->start) >> PAGE_SHIFT;
+	v->end = addr;
+	tree_store(as, n->start, n->end, n);
+	note_peak(as);
+	as->stats.splits++;
+	vma_touch_prov(as, v);
+	vma_touch_prov(as, n);
+	if (upper)
+		*upper = n;
+	return 0;
+}
+
+int vma_split(struct aspace *as, struct vma *v, uint64_t addr,
+	      struct vma **upper /* OUT, may be NULL */)
+{
+	if (as_map_count(as) >= (uint64_t)as->cfg.max_map_count)
+		return -ENOMEM;
+	return vma_split_nolimit(as, v, addr, upper);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Modify part of an existing VMA (02 §3, 05 §0)                          */
+/* ---------------------------------------------------------------------- */
+
+/* Give the target @t the anon of @src if it has none (dup_anon_vma). */
+static void take_anon(struct vma *t, const struct vma *src)
+{
+	if (!t->anon && src->anon)
+		t->anon = src->anon;
+}
+
+/*
+ * Try cases (a)-(e).  Return: the merged VMA, or NULL when no merge
+ * applies (nothing changed).
+ */
+static struct vma *modify_merge(struct aspace *as, struct vma *v,
+				uint64_t start, uint64_t end,
+				const struct vma_attrs *a)
+{
+	bool left_side = start == v->start, right_side = end == v->end;
+	struct vma *prev = NULL, *next = NULL, *res;
+	uint64_t sticky = as_sticky_mask(as);
+	bool ml = false, mr = false;
+
+	if ((a->flags & VM_SPECIAL) || (!left_side && !right_side))
+		return NULL;            /* strictly inside never merges */
+	if (left_side) {
+		prev = vma_prev(as, v);
+		ml = vma_can_merge_left(as, prev, start, a);
+	}
+	if (right_side) {
+		next = vma_next(as, v);
+		mr = vma_can_merge_right(as, next, start, end, a) &&
+			(!ml || vma_anon_pair_ok(prev, next));
+	}
+	if (!ml && !mr)
+		return NULL;
+	if (left_side && right_side && vma_has_close(v))
+		return NULL;            /* middle cannot be deleted */
+	if (ml && mr && vma_has_close(next))
+		mr = false;             /* next cannot be deleted: left only */
+
+	if (ml && mr) {
+		/*
+		 * (a)  [prev][*middle*][next]  -> [prev..............]
+		 */
+		take_anon(prev, next->anon ? next : v);
+		prev->flags |= (next->flags | a->flags) & sticky;
+		prev->end = next->end;
+		tree_store(as, prev->start, prev->end, prev);
+		vma_free(as, v);
+		vma_free(as, next);
+		res = prev;
+	} else if (ml) {
+		/*
+		 * (b)  [prev][*middle*]        -> [prev.........]
+		 * (c)  [prev][^^^***]          -> [prev....][***]
+		 */
+		take_anon(prev, v);
+		prev->flags |= a->flags & sticky;
+		prev->end = end;
+		tree_store(as, prev->start, prev->end, prev);
+		if (right_side) {
+			vma_free(as, v);
+		} else {
+			v->pgoff += (end - v->start) >> PAGE_SHIFT;
+			v->start = end;
+			vma_touch_prov(as, v);
+		}
+		res = prev;
+	} else {
+		/*
+		 * (d)  [*middle*][next]        -> [.........next]
+		 * (e)  [***^^^][next]          -> [***][....next]
+		 */
+		take_anon(next, v);
+		next->flags |= a->flags & sticky;
+		next->pgoff -= (next->start - start) >> PAGE_SHIFT;
+		next->start = start;
+		tree_store(as, next->start, next->end, next);
+		if (left_side) {
+			vma_free(as, v);
+		} else {
+			v->end = start;
+			vma_touch_prov(as, v);
+		}
+		res = next;
+	}
+	vma_touch_prov(as, res);
+	as->stats.merges++;
+	return res;
+}
+
+int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
+	       uint64_t start, uint64_t end, uint64_t flags,
+	       const struct vma_xattr *x)
+{
+	struct vma *v = *vp, *res;
+	struct vma_attrs a = {
+		.flags = flags,
+		.file = v->file,
+		.pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT),
+		.anon = v->anon,
+		.x = x ? *x : vma_xattr_of(v),
+		.modify = true,
+	};
+	int err;
+
+	ASSERT(v->start <= start && start < end && end <= v->end);
+	res = modify_merge(as, v, start, end, &a);
+	if (res) {
+		res->flags = flags | (res->flags & as_sticky_mask(as));
+		*vp = res;
+		return 0;
+	}
+	/* (f) no merge: split off what lies outside the piece. */
+	if (v->start < start) {
+		err = vma_split(as, v, start, &v);
+		if (err)
+			return err;
+		*vp = v;
+	}
+	if (v->end > end) {
+		err = vma_split(as, v, end, NULL);
+		if (err)
+			return err;
+	}
+	v->flags = flags;
+	if (x)
+		vma_set_xattr(as, v, x);
+	*vp = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Unmap (03 §7)                                                          */
+/* ---------------------------------------------------------------------- */
+
+int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
+{
+	struct vma *v = vma_find(as, u->start), *w;
+	int err;
+
+	u->first = u->last = NULL;
+	u->count = u->npages = u->nlocked = u->naccount = u->ndata = 0;
+	u->next = v;
+	u->prev = vma_find_prev(as, u->start);
+	if (!v || v->start >= u->end)
+		return 0;
+	if (v->start < u->start) {
+		if (u->check_limit && v->end > u->end &&
+		    as_map_count(as) >= (uint64_t)as->cfg.max_map_count)
+			return -ENOMEM;
+		if (v->flags & VM_SEALED)
+			return -EPERM;
+		err = vma_split_nolimit(as, v, u->start, &v);
+		if (err)
+			return err;
+	}
+	u->prev = vma_prev(as, v);
+	for (w = v; w && w->start < u->end; w = vma_next(as, w)) {
+		if (w->flags & VM_SEALED)
+			return -EPERM;
+		if (w->end > u->end) {
+			err = vma_split_nolimit(as, w, u->end, NULL);
+			if (err)
+				return err;
+		}
+		if (!u->first)
+			u->first = w;
+		u->last = w;
+		u->count++;
+		u->npages += vma_pages(w);
+		if (w->flags & VM_LOCKED)
+			u->nlocked += vma_pages(w);
+		if (w->flags & VM_ACCOUNT)
+			u->naccount += vma_pages(w);
+		if (flags_is_data(w->flags) && !flags_is_exec(w->flags))
+			u->ndata += vma_pages(w);
+	}
+	u->next = w;
+	return 0;
+}
+
+void vma_unmap_commit(struct aspace *as, struct vma_unmap *u)
+{
+	struct vma *w = u->first, *nx;
+	uint64_t start, end;
+
+	if (!w)
+		return;
+	start = u->first->start;
+	end = u->last->end;
+	if (as->total_vm > as->hiwater_vm)
+		as->hiwater_vm = as->total_vm;
+	for (;;) {
+		nx = w == u->last ? NULL : vma_next(as, w);
+		vma_account_remove(as, w->flags, vma_pages(w));
+		vma_free(as, w);
+		if (!nx)
+			break;
+		w = nx;
+	}
+	tree_store(as, start, end, NULL);
+	u->first = u->last = NULL;
+}
