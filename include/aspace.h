@@ -121,6 +121,13 @@ const struct aspace_config *aspace_get_config(const struct aspace *as);
  */
 void aspace_set_image(struct aspace *as, const struct aspace_config *cfg);
 
+/*
+ * aspace_set_call_id() - the id of the call being applied, recorded by
+ * provenance (config.provenance) as the origin of VMAs created and the
+ * last change of VMAs split or merged from now on.  Cannot fail.  O(1).
+ */
+void aspace_set_call_id(struct aspace *as, uint64_t id);
+
 /* ---------------------------------------------------------------------- */
 /* Allocator hook                                                         */
 /* ---------------------------------------------------------------------- */
