@@ -83,6 +83,10 @@ struct aspace_config {
 	bool     maybe_guard;           /* 6.18.44: VM_MAYBE_GUARD exists (on) */
 	bool     read_implies_exec;     /* personality READ_IMPLIES_EXEC */
 	bool     provenance;            /* remember which call made each VMA */
+	bool     pku;                   /* CPU protection keys (the reference
+					 * machine has them): PROT_EXEC-only
+					 * gets the execute-only pkey */
+	uint64_t hugetlb_pages;         /* free 2 MiB huge pages (0 here) */
 	/* The process image; 0 = unknown.  brk is not page aligned. */
 	uint64_t start_brk, brk;
 	uint64_t start_stack;
@@ -296,7 +300,9 @@ int aspace_brk(struct aspace *as, uint64_t brk, uint64_t *out /* OUT */);
 
 /*
  * aspace_mprotect() / aspace_pkey_mprotect() - mprotect(2), pkey_mprotect(2).
- * Without PKU every @pkey other than -1 is -EINVAL (the reference CPU).
+ * Without PKU (config.pku false) every @pkey other than -1 is -EINVAL; with
+ * PKU (the reference CPU) pkey 0 and the execute-only key once allocated
+ * are valid.
  * On error: VMAs before the failing one keep their new protection.
  * Cost: O(log n + k).  Mirrors: mm/mprotect.c do_mprotect_pkey().
  */
