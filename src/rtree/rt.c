@@ -1,19 +1,125 @@
 /*
- * rt.c - PROVISIONAL sorted-array implementation of rt.h, used only until
- * the B+tree lands (issue 2).  It is simple and obviously correct, and it
- * becomes the reference implementation of the tree's differential test.
+ * rt.c - the read side of the range tree (a B+tree of inclusive ranges,
+ * rt_node.h): lookups, cursors, iteration, gap searches, and the spare-node
+ * list the write side (rt_store.c) draws from.  Readers never allocate and
+ * never recurse: every walk keeps an explicit path of at most
+ * RT_MAX_HEIGHT levels.
+ *
+ * The spare list keeps the invariant rt_check() verifies:
+ *   nspare >= rt_spares_needed(height, reserved),
+ * and never holds more than max(height + 1, that) nodes after an operation.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <string.h>
 
-#include "internal.h"
-#include "rtree/rt.h"
+#include "rtree/rt_node.h"
 
-struct rt_node {
-	uint64_t cap;
-	struct rt_entry e[];
-};
+/* ------------------------------------------------------------------ */
+/* summaries and spares                                                */
+
+void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
+{
+	uint64_t gap = 0, g;
+	unsigned i, n = nd->n;
+
+	ASSERT(n > 0);
+	if (leaf) {
+		s->first = nd->l.first[0];
+		s->last = nd->l.last[n - 1];
+		for (i = 1; i < n; i++) {
+			g = rt_gap_between(nd->l.last[i - 1], nd->l.first[i]);
+			gap = g > gap ? g : gap;
+		}
+	} else {
+		s->first = nd->i.first[0];
+		s->last = nd->i.last[n - 1];
+		gap = nd->i.gap[0];
+		for (i = 1; i < n; i++) {
+			g = rt_gap_between(nd->i.last[i - 1], nd->i.first[i]);
+			gap = g > gap ? g : gap;
+			gap = nd->i.gap[i] > gap ? nd->i.gap[i] : gap;
+		}
+	}
+	s->gap = gap;
+	s->ptr = NULL;
+}
+
+uint64_t rt_spares_needed(unsigned height, unsigned reserved)
+{
+	uint64_t r = reserved;
+
+	/* Store i of r can need one node per level plus a new root, and the
+	 * height grows by at most one per store: sum of (height + i). */
+	return r * height + r * (r + 1) / 2;
+}
+
+static uint64_t spare_bound(const struct rt_tree *t)
+{
+	uint64_t need = rt_spares_needed(t->height, t->reserved);
+
+	return need > t->height + 1u ? need : t->height + 1u;
+}
+
+struct rt_node *rt_spare_get(struct rt_tree *t)
+{
+	struct rt_node *nd = t->spare;
+
+	ASSERT(nd);
+	t->spare = nd->next_spare;
+	t->nspare--;
+	return nd;
+}
+
+void rt_spare_put(struct rt_tree *t, struct rt_node *nd)
+{
+	if (t->nspare >= spare_bound(t)) {
+		as_free(nd, RT_NODE_SIZE);
+		t->bytes -= RT_NODE_SIZE;
+		return;
+	}
+	nd->next_spare = t->spare;
+	t->spare = nd;
+	t->nspare++;
+}
+
+void rt_spare_trim(struct rt_tree *t)
+{
+	uint64_t bound = spare_bound(t);
+
+	while (t->nspare > bound) {
+		struct rt_node *nd = rt_spare_get(t);
+
+		as_free(nd, RT_NODE_SIZE);
+		t->bytes -= RT_NODE_SIZE;
+	}
+}
+
+int rt_spare_fill(struct rt_tree *t, uint64_t want)
+{
+	unsigned added = 0;
+
+	while (t->nspare < want) {
+		struct rt_node *nd = as_alloc(RT_NODE_SIZE);
+
+		if (!nd) {
+			while (added--) {
+				nd = rt_spare_get(t);
+				as_free(nd, RT_NODE_SIZE);
+				t->bytes -= RT_NODE_SIZE;
+			}
+			return -ENOMEM;
+		}
+		t->bytes += RT_NODE_SIZE;
+		nd->next_spare = t->spare;
+		t->spare = nd;
+		t->nspare++;
+		added++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* init / destroy                                                      */
 
 void rt_init(struct rt_tree *t)
 {
@@ -22,282 +128,448 @@ void rt_init(struct rt_tree *t)
 
 void rt_destroy(struct rt_tree *t)
 {
+	/* Depth-first with an explicit stack: each level holds at most the
+	 * children of one node still to visit. */
+	struct { struct rt_node *nd; unsigned depth; }
+		st[RT_MAX_HEIGHT * RT_INNER_CAP];
+	unsigned sp = 0, i;
+
 	if (t->root)
-		as_free(t->root, sizeof(struct rt_node) +
-			t->root->cap * sizeof(struct rt_entry));
+		st[sp++] = (typeof(st[0])){ t->root, 0 };
+	while (sp) {
+		struct rt_node *nd = st[--sp].nd;
+		unsigned depth = st[sp].depth;
+
+		if (depth + 1 < t->height)
+			for (i = 0; i < nd->n; i++)
+				st[sp++] = (typeof(st[0])){ nd->i.child[i],
+							    depth + 1 };
+		as_free(nd, RT_NODE_SIZE);
+	}
+	while (t->spare)
+		as_free(rt_spare_get(t), RT_NODE_SIZE);
 	rt_init(t);
 }
 
-static struct rt_entry *ents(const struct rt_tree *t)
+/* ------------------------------------------------------------------ */
+/* cursors                                                             */
+
+void rtc_init(struct rt_cursor *c, const struct rt_tree *t)
 {
-	return t->root ? t->root->e : NULL;
+	c->t = t;
+	c->depth = 0;
 }
 
-/* index of the first entry with last >= index */
-static uint64_t lower(const struct rt_tree *t, uint64_t index)
+static void *cursor_give(struct rt_cursor *c, struct rt_entry *e)
 {
-	uint64_t lo = 0, hi = t->count;
-	struct rt_entry *e = ents(t);
+	const struct rt_node *lf = c->node[c->depth - 1];
+	unsigned j = c->slot[c->depth - 1];
 
-	while (lo < hi) {
-		uint64_t mid = (lo + hi) / 2;
-
-		if (e[mid].last < index)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (e) {
+		e->first = lf->l.first[j];
+		e->last = lf->l.last[j];
+		e->value = lf->l.val[j];
 	}
-	return lo;
+	return lf->l.val[j];
 }
 
-static void *give(const struct rt_entry *src, struct rt_entry *e)
+static void *cursor_none(struct rt_cursor *c, struct rt_entry *e)
 {
-	if (!src)
-		return NULL;
+	c->depth = 0;
 	if (e)
-		*e = *src;
-	return src->value;
+		*e = (struct rt_entry){ 0, 0, NULL };
+	return NULL;
 }
+
+void *rtc_entry(const struct rt_cursor *c, struct rt_entry *e)
+{
+	if (!c->depth) {
+		if (e)
+			*e = (struct rt_entry){ 0, 0, NULL };
+		return NULL;
+	}
+	return cursor_give((struct rt_cursor *)c, e);
+}
+
+void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
+{
+	const struct rt_tree *t = c->t;
+	struct rt_node *nd = t->root;
+	unsigned d, i;
+
+	if (!nd)
+		return cursor_none(c, e);
+	for (d = 0; d + 1 < t->height; d++) {
+		i = rt_lower(nd->i.last, nd->n, index);
+		if (i == nd->n)
+			return cursor_none(c, e);
+		c->node[d] = nd;
+		c->slot[d] = i;
+		nd = nd->i.child[i];
+	}
+	i = rt_lower(nd->l.last, nd->n, index);
+	if (i == nd->n)
+		return cursor_none(c, e);
+	c->node[d] = nd;
+	c->slot[d] = i;
+	c->depth = t->height;
+	return cursor_give(c, e);
+}
+
+void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
+{
+	const struct rt_tree *t = c->t;
+	struct rt_node *nd = t->root;
+	unsigned d;
+	int i;
+
+	if (!nd)
+		return cursor_none(c, e);
+	for (d = 0; d + 1 < t->height; d++) {
+		i = rt_upper_rev(nd->i.first, nd->n, index);
+		if (i < 0)
+			return cursor_none(c, e);
+		c->node[d] = nd;
+		c->slot[d] = i;
+		nd = nd->i.child[i];
+	}
+	i = rt_upper_rev(nd->l.first, nd->n, index);
+	if (i < 0)
+		return cursor_none(c, e);
+	c->node[d] = nd;
+	c->slot[d] = i;
+	c->depth = t->height;
+	return cursor_give(c, e);
+}
+
+void *rtc_next(struct rt_cursor *c, struct rt_entry *e)
+{
+	unsigned h = c->depth, d;
+
+	if (!h)
+		return cursor_none(c, e);
+	if (c->slot[h - 1] + 1 < c->node[h - 1]->n) {
+		c->slot[h - 1]++;
+		return cursor_give(c, e);
+	}
+	for (d = h - 1; d-- > 0;)
+		if (c->slot[d] + 1 < c->node[d]->n)
+			break;
+	if (d == (unsigned)-1)
+		return cursor_none(c, e);
+	c->slot[d]++;
+	for (; d + 1 < h; d++) {
+		c->node[d + 1] = c->node[d]->i.child[c->slot[d]];
+		c->slot[d + 1] = 0;
+	}
+	return cursor_give(c, e);
+}
+
+void *rtc_prev(struct rt_cursor *c, struct rt_entry *e)
+{
+	unsigned h = c->depth, d;
+
+	if (!h)
+		return cursor_none(c, e);
+	if (c->slot[h - 1] > 0) {
+		c->slot[h - 1]--;
+		return cursor_give(c, e);
+	}
+	for (d = h - 1; d-- > 0;)
+		if (c->slot[d] > 0)
+			break;
+	if (d == (unsigned)-1)
+		return cursor_none(c, e);
+	c->slot[d]--;
+	for (; d + 1 < h; d++) {
+		c->node[d + 1] = c->node[d]->i.child[c->slot[d]];
+		c->slot[d + 1] = c->node[d + 1]->n - 1;
+	}
+	return cursor_give(c, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* point lookups                                                       */
 
 void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 {
-	uint64_t i = lower(t, index);
+	const struct rt_node *nd = t->root;
+	unsigned d, i;
 
-	if (i < t->count && ents(t)[i].first <= index)
-		return give(&ents(t)[i], e);
-	return NULL;
+	if (!nd)
+		return NULL;
+	for (d = 1; d < t->height; d++) {
+		i = rt_lower(nd->i.last, nd->n, index);
+		/* past the end, or in the gap before child i */
+		if (i == nd->n || nd->i.first[i] > index)
+			return NULL;
+		nd = nd->i.child[i];
+	}
+	i = rt_lower(nd->l.last, nd->n, index);
+	if (i == nd->n || nd->l.first[i] > index)
+		return NULL;
+	if (e) {
+		e->first = nd->l.first[i];
+		e->last = nd->l.last[i];
+		e->value = nd->l.val[i];
+	}
+	return nd->l.val[i];
 }
 
 void *rt_find(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 {
-	uint64_t i = lower(t, index);
+	struct rt_cursor c;
 
-	return i < t->count ? give(&ents(t)[i], e) : NULL;
+	rtc_init(&c, t);
+	return rtc_find(&c, index, e);
 }
 
 void *rt_find_rev(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 {
-	uint64_t i = lower(t, index);
+	struct rt_cursor c;
 
-	if (i < t->count && ents(t)[i].first <= index)
-		return give(&ents(t)[i], e);
-	return i ? give(&ents(t)[i - 1], e) : NULL;
+	rtc_init(&c, t);
+	return rtc_find_rev(&c, index, e);
 }
 
 void *rt_next(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 {
-	uint64_t i = lower(t, index);
+	struct rt_cursor c;
+	struct rt_entry x;
 
-	if (i < t->count && ents(t)[i].first <= index)
-		i++;
-	return i < t->count ? give(&ents(t)[i], e) : NULL;
+	if (index == UINT64_MAX)
+		return cursor_none(&c, e);
+	rtc_init(&c, t);
+	if (!rtc_find(&c, index + 1, &x))
+		return cursor_none(&c, e);
+	if (x.first <= index)         /* covers index too: take the next */
+		return rtc_next(&c, e);
+	if (e)
+		*e = x;
+	return x.value;
 }
 
 void *rt_prev(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 {
-	uint64_t i = lower(t, index);
+	struct rt_cursor c;
+	struct rt_entry x;
 
-	return i ? give(&ents(t)[i - 1], e) : NULL;
-}
-
-static int grow(struct rt_tree *t, uint64_t need)
-{
-	uint64_t cap = t->root ? t->root->cap : 0, ncap;
-	struct rt_node *n;
-
-	if (need <= cap)
-		return 0;
-	ncap = cap ? cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	n = as_alloc(sizeof(*n) + ncap * sizeof(struct rt_entry));
-	if (!n)
-		return -ENOMEM;
-	n->cap = ncap;
-	if (t->root) {
-		memcpy(n->e, t->root->e, t->count * sizeof(struct rt_entry));
-		as_free(t->root, sizeof(*n) + cap * sizeof(struct rt_entry));
-	}
-	t->root = n;
-	t->bytes = sizeof(*n) + ncap * sizeof(struct rt_entry);
-	return 0;
-}
-
-int rt_reserve(struct rt_tree *t, unsigned nstores)
-{
-	int err = grow(t, t->count + 2ull * (t->reserved + nstores));
-
-	if (!err)
-		t->reserved += nstores;
-	return err;
-}
-
-void rt_unreserve(struct rt_tree *t)
-{
-	t->reserved = 0;
-}
-
-int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
-{
-	uint64_t i, j, k;
-	struct rt_entry *e, head = { 0 }, tail = { 0 };
-	int err, nnew = 0;
-
-	ASSERT(first <= last);
-	err = grow(t, t->count + 2);
-	if (err) {
-		ASSERT(!t->reserved);
-		return err;
-	}
-	if (t->reserved)
-		t->reserved--;
-	e = ents(t);
-	i = lower(t, first);
-	j = i;
-	while (j < t->count && e[j].first <= last)
-		j++;
-	/* entries i..j-1 overlap [first, last] */
-	if (i < j && e[i].first < first) {
-		head = e[i];
-		head.last = first - 1;
-		nnew++;
-	}
-	if (i < j && e[j - 1].last > last) {
-		tail = e[j - 1];
-		tail.first = last + 1;
-		nnew++;
-	}
-	if (value)
-		nnew++;
-	k = i + nnew;
-	memmove(&e[k], &e[j], (t->count - j) * sizeof(*e));
-	t->count = t->count - (j - i) + nnew;
-	if (head.value)
-		e[i++] = head;
-	if (value)
-		e[i++] = (struct rt_entry){ first, last, value };
-	if (tail.value)
-		e[i++] = tail;
-	return 0;
-}
-
-int rt_erase(struct rt_tree *t, uint64_t first, uint64_t last)
-{
-	return rt_store(t, first, last, NULL);
-}
-
-/* gap between entries (or bounds) clipped to [lo, hi] */
-static bool clip(uint64_t gf, uint64_t gl, uint64_t lo, uint64_t hi,
-		 uint64_t size, uint64_t *a, uint64_t *b)
-{
-	if (gf < lo)
-		gf = lo;
-	if (gl > hi)
-		gl = hi;
-	if (gf > gl || gl - gf + 1 < size)
-		return false;
-	*a = gf;
-	*b = gl;
-	return true;
-}
-
-int rt_gap_lowest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
-		  uint64_t size, uint64_t *gfirst, uint64_t *glast)
-{
-	struct rt_entry *e = ents(t);
-	uint64_t i, prev_end = 0;
-	bool have_prev = false;
-
-	for (i = 0; i <= t->count; i++) {
-		uint64_t gf = have_prev ? prev_end + 1 : 0, gl;
-
-		if (have_prev && prev_end == UINT64_MAX)
-			break;
-		if (i < t->count) {
-			if (e[i].first == 0) {
-				have_prev = true;
-				prev_end = e[i].last;
-				continue;
-			}
-			gl = e[i].first - 1;
-		} else {
-			gl = UINT64_MAX;
-		}
-		if (gf <= gl && clip(gf, gl, lo, hi, size, gfirst, glast))
-			return 0;
-		if (i < t->count) {
-			have_prev = true;
-			prev_end = e[i].last;
-		}
-	}
-	return -ENOMEM;
-}
-
-int rt_gap_highest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
-		   uint64_t size, uint64_t *gfirst, uint64_t *glast)
-{
-	struct rt_entry *e = ents(t);
-	uint64_t i = t->count + 1;
-
-	while (i-- > 0) {
-		uint64_t gf, gl;
-
-		if (i < t->count) {
-			if (e[i].last == UINT64_MAX)
-				continue;
-			gf = e[i].last + 1;
-		} else {
-			gf = t->count ? e[t->count - 1].last + 1 : 0;
-			if (t->count && e[t->count - 1].last == UINT64_MAX)
-				continue;
-		}
-		if (i == t->count) {
-			gl = UINT64_MAX;
-		} else {
-			gl = i + 1 < t->count ? e[i + 1].first - 1 : UINT64_MAX;
-		}
-		/* gap after entry i (or before entry 0 handled below) */
-		if (i == t->count)
-			continue;
-		if (gf <= gl && clip(gf, gl, lo, hi, size, gfirst, glast))
-			return 0;
-	}
-	/* the gap after the last entry was covered by i = count - 1; the gap
-	 * before the first entry: */
-	if (t->count == 0)
-		return clip(0, UINT64_MAX, lo, hi, size, gfirst, glast) ?
-			0 : -ENOMEM;
-	if (e[0].first > 0 && clip(0, e[0].first - 1, lo, hi, size,
-				   gfirst, glast))
-		return 0;
-	return -ENOMEM;
+	if (index == 0)
+		return cursor_none(&c, e);
+	rtc_init(&c, t);
+	if (!rtc_find_rev(&c, index - 1, &x))
+		return cursor_none(&c, e);
+	if (x.last >= index)          /* covers index too: take the previous */
+		return rtc_prev(&c, e);
+	if (e)
+		*e = x;
+	return x.value;
 }
 
 int rt_iter(const struct rt_tree *t, uint64_t lo, uint64_t hi,
 	    int (*fn)(const struct rt_entry *e, void *arg), void *arg)
 {
-	uint64_t i;
+	struct rt_cursor c;
+	struct rt_entry e;
+	void *v;
 	int r;
 
-	for (i = lower(t, lo); i < t->count && ents(t)[i].first <= hi; i++) {
-		r = fn(&ents(t)[i], arg);
+	rtc_init(&c, t);
+	for (v = rtc_find(&c, lo, &e); v && e.first <= hi;
+	     v = rtc_next(&c, &e)) {
+		r = fn(&e, arg);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-int rt_check(const struct rt_tree *t)
-{
-	uint64_t i;
-	struct rt_entry *e = ents(t);
+/* ------------------------------------------------------------------ */
+/* gap search                                                          */
 
-	for (i = 0; i < t->count; i++) {
-		if (e[i].first > e[i].last || !e[i].value ||
-		    (i && e[i - 1].last >= e[i].first)) {
-			fprintf(stderr, "rt: bad entry %" PRIu64 "\n", i);
-			return -1;
+struct gap_query {
+	uint64_t lo, hi, size;      /* size >= 1 */
+	uint64_t *gfirst, *glast;
+};
+
+/* Does the gap [a, b] (a <= b), clipped to [lo, hi], hold size indices?
+ * If so, report the clipped gap. */
+static bool gap_fits(const struct gap_query *q, uint64_t a, uint64_t b)
+{
+	uint64_t x = a > q->lo ? a : q->lo, y = b < q->hi ? b : q->hi;
+
+	if (x > y || y - x < q->size - 1)
+		return false;
+	*q->gfirst = x;
+	*q->glast = y;
+	return true;
+}
+
+/* Can the interior of a subtree [f, l] with largest gap g hold a fitting
+ * gap?  Interior gaps lie within [f + 1, l - 1]. */
+static bool subtree_may_fit(const struct gap_query *q, uint64_t f,
+			    uint64_t l, uint64_t g)
+{
+	uint64_t x, y;
+
+	if (g < q->size)
+		return false;
+	/* g >= 1: at least two entries, so f + 1 <= l - 1 */
+	x = f + 1 > q->lo ? f + 1 : q->lo;
+	y = l - 1 < q->hi ? l - 1 : q->hi;
+	return x <= y && y - x >= q->size - 1;
+}
+
+/* The lowest fitting gap strictly between entries of the tree. */
+static bool gap_lowest_inside(const struct rt_tree *t,
+			      const struct gap_query *q)
+{
+	struct { const struct rt_node *nd; unsigned i; } st[RT_MAX_HEIGHT];
+	unsigned sp = 0, leafd = t->height - 1, i;
+
+	st[0].nd = t->root;
+	st[0].i = 0;
+	for (;;) {
+		const struct rt_node *nd = st[sp].nd;
+
+		if (sp == leafd) {
+			for (i = 1; i < nd->n; i++) {
+				uint64_t a = nd->l.last[i - 1], b = nd->l.first[i];
+
+				if (a >= q->hi)  /* every later gap is above hi */
+					return false;
+				if (b - a > 1 && gap_fits(q, a + 1, b - 1))
+					return true;
+			}
+			goto pop;
 		}
+		for (i = st[sp].i; i < nd->n; i++) {
+			if (i > 0) {
+				uint64_t a = nd->i.last[i - 1], b = nd->i.first[i];
+
+				if (a >= q->hi)
+					return false;
+				if (b - a > 1 && gap_fits(q, a + 1, b - 1))
+					return true;
+			}
+			if (nd->i.last[i] < q->lo)
+				continue;
+			if (nd->i.first[i] >= q->hi)
+				return false;
+			if (!subtree_may_fit(q, nd->i.first[i], nd->i.last[i],
+					     nd->i.gap[i]))
+				continue;
+			st[sp].i = i + 1;
+			sp++;
+			st[sp].nd = nd->i.child[i];
+			st[sp].i = 0;
+			goto next;
+		}
+pop:
+		if (sp == 0)
+			return false;
+		sp--;
+next:
+		;
 	}
-	return 0;
+}
+
+/* The highest fitting gap strictly between entries of the tree. */
+static bool gap_highest_inside(const struct rt_tree *t,
+			       const struct gap_query *q)
+{
+	struct { const struct rt_node *nd; unsigned i; } st[RT_MAX_HEIGHT];
+	unsigned sp = 0, leafd = t->height - 1, i;
+
+	st[0].nd = t->root;
+	st[0].i = t->root->n;
+	for (;;) {
+		const struct rt_node *nd = st[sp].nd;
+
+		if (sp == leafd) {
+			for (i = nd->n; i-- > 1;) {
+				uint64_t a = nd->l.last[i - 1], b = nd->l.first[i];
+
+				if (b <= q->lo)  /* every earlier gap is below lo */
+					return false;
+				if (b - a > 1 && gap_fits(q, a + 1, b - 1))
+					return true;
+			}
+			goto pop;
+		}
+		for (i = st[sp].i; i-- > 0;) {
+			if (i + 1 < nd->n) {
+				uint64_t a = nd->i.last[i], b = nd->i.first[i + 1];
+
+				if (b <= q->lo)
+					return false;
+				if (b - a > 1 && gap_fits(q, a + 1, b - 1))
+					return true;
+			}
+			if (nd->i.first[i] > q->hi)
+				continue;
+			if (nd->i.last[i] <= q->lo)
+				return false;
+			if (!subtree_may_fit(q, nd->i.first[i], nd->i.last[i],
+					     nd->i.gap[i]))
+				continue;
+			st[sp].i = i;
+			sp++;
+			st[sp].nd = nd->i.child[i];
+			st[sp].i = st[sp].nd->n;
+			goto next;
+		}
+pop:
+		if (sp == 0)
+			return false;
+		sp--;
+next:
+		;
+	}
+}
+
+/* Gaps in order: before the first entry, between entries, after the
+ * last; the lowest search takes them forwards, the highest backwards. */
+static int gap_search(const struct rt_tree *t, struct gap_query *q,
+		      bool highest)
+{
+	struct rt_item s;
+	bool before, after;
+
+	if (q->lo > q->hi)
+		return -ENOMEM;
+	if (!t->root)
+		return gap_fits(q, 0, UINT64_MAX) ? 0 : -ENOMEM;
+	rt_summarise(t->root, t->height == 1, &s);
+	before = !highest && s.first > 0 && gap_fits(q, 0, s.first - 1);
+	if (before)
+		return 0;
+	after = highest && s.last < UINT64_MAX &&
+		gap_fits(q, s.last + 1, UINT64_MAX);
+	if (after)
+		return 0;
+	if (highest ? gap_highest_inside(t, q) : gap_lowest_inside(t, q))
+		return 0;
+	if (highest)
+		before = s.first > 0 && gap_fits(q, 0, s.first - 1);
+	else
+		after = s.last < UINT64_MAX &&
+			gap_fits(q, s.last + 1, UINT64_MAX);
+	return before || after ? 0 : -ENOMEM;
+}
+
+int rt_gap_lowest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
+		  uint64_t size, uint64_t *gfirst, uint64_t *glast)
+{
+	struct gap_query q = { lo, hi, size ? size : 1, gfirst, glast };
+
+	return gap_search(t, &q, false);
+}
+
+int rt_gap_highest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
+		   uint64_t size, uint64_t *gfirst, uint64_t *glast)
+{
+	struct gap_query q = { lo, hi, size ? size : 1, gfirst, glast };
+
+	return gap_search(t, &q, true);
 }

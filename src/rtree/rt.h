@@ -14,6 +14,7 @@
  * enough nodes for the next n stores, after which those stores cannot
  * fail: this is how a VMA operation plans, reserves, then commits.
  * Unused reserved nodes stay on the tree's spare list (bounded).
+ * Layout, bounds and measurements: docs/rtree.md.
  */
 #ifndef ASPACE_RT_H
 #define ASPACE_RT_H
@@ -106,6 +107,45 @@ int rt_gap_highest(const struct rt_tree *t, uint64_t lo, uint64_t hi,
  */
 int rt_iter(const struct rt_tree *t, uint64_t lo, uint64_t hi,
 	    int (*fn)(const struct rt_entry *e, void *arg), void *arg);
+
+/*
+ * A cursor: the path from the root to one entry, so a lookup can be
+ * followed by next/prev steps in O(1) amortised.  Valid until the tree is
+ * modified.  Height is bounded: non-root inner nodes have >= 8 children and
+ * leaves >= 10 entries, so 2^64 entries need fewer than 24 levels.
+ */
+#define RT_MAX_HEIGHT 24
+
+struct rt_cursor {
+	const struct rt_tree *t;
+	unsigned        depth;      /* t->height when on an entry, else 0 */
+	struct rt_node *node[RT_MAX_HEIGHT];
+	unsigned        slot[RT_MAX_HEIGHT];
+};
+
+/* rtc_init() - a cursor on @t, on no entry.  Cannot fail.  O(1). */
+void rtc_init(struct rt_cursor *c, const struct rt_tree *t);
+
+/*
+ * rtc_find() - put @c on the first entry with last >= @index;
+ * rtc_find_rev() - on the last entry with first <= @index.
+ * Return: its value (*@e filled if @e != NULL), or NULL and @c on no
+ *         entry.  O(log n).
+ */
+void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e);
+void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e);
+
+/*
+ * rtc_next() / rtc_prev() - move @c to the following / preceding entry.
+ * Assumes: @c is on an entry and the tree was not modified since.
+ * Return: its value (*@e filled if @e != NULL), or NULL and @c on no entry
+ *         at either end.  O(1) amortised, O(log n) worst.
+ */
+void *rtc_next(struct rt_cursor *c, struct rt_entry *e);
+void *rtc_prev(struct rt_cursor *c, struct rt_entry *e);
+
+/* rtc_entry() - the entry @c is on, or NULL.  O(1). */
+void *rtc_entry(const struct rt_cursor *c, struct rt_entry *e);
 
 /* rt_count() - entries.  rt_bytes() - bytes of nodes owned.  O(1). */
 static inline uint64_t rt_count(const struct rt_tree *t) { return t->count; }

@@ -1,0 +1,128 @@
+/*
+ * rt_node.h - the range tree's node layout and the helpers its files share
+ * (rt.c: lookups, cursors, gap search, spares; rt_store.c: store,
+ * rebalance, reservation; rt_check.c: the invariant checker).  Nothing here
+ * is seen outside src/rtree/.
+ *
+ * One node size for both kinds, so spares serve either: 488 bytes, which
+ * glibc rounds to a 496-byte chunk.  Arrays are laid out by field (all
+ * lasts, then all firsts, ...) so a binary search over last[] touches two
+ * or three cache lines.
+ *
+ *   leaf   n | last[20] | first[20] | val[20]           8 + 20 * 24 = 488
+ *   inner  n | last[15] | first[15] | gap[15] | child[15]  8 + 15 * 32 = 488
+ *
+ * Inner slot i summarises child i: first/last are the first index of the
+ * subtree's first entry and the last index of its last entry, gap is the
+ * size of the largest empty range strictly between two entries of the
+ * subtree (0 when there is none).
+ */
+#ifndef ASPACE_RT_NODE_H
+#define ASPACE_RT_NODE_H
+
+#include "internal.h"
+#include "rtree/rt.h"
+
+#define RT_LEAF_CAP   20
+#define RT_INNER_CAP  15
+#define RT_LEAF_MIN   ((RT_LEAF_CAP + 1) / 2)
+#define RT_INNER_MIN  ((RT_INNER_CAP + 1) / 2)
+
+struct rt_node {
+	uint32_t n;                 /* slots in use */
+	uint32_t pad;
+	union {
+		struct {
+			uint64_t last[RT_LEAF_CAP];
+			uint64_t first[RT_LEAF_CAP];
+			void    *val[RT_LEAF_CAP];
+		} l;
+		struct {
+			uint64_t        last[RT_INNER_CAP];
+			uint64_t        first[RT_INNER_CAP];
+			uint64_t        gap[RT_INNER_CAP];
+			struct rt_node *child[RT_INNER_CAP];
+		} i;
+		struct rt_node *next_spare;
+	};
+};
+
+#define RT_NODE_SIZE sizeof(struct rt_node)
+
+/*
+ * One slot of either kind, used when nodes are gathered, rebalanced and
+ * written back.  For a leaf entry gap is unused and ptr is the value.
+ */
+struct rt_item {
+	uint64_t first, last, gap;
+	void    *ptr;
+};
+
+/* first i in a[0..n) with a[i] >= x, or n. */
+static inline unsigned rt_lower(const uint64_t *a, unsigned n, uint64_t x)
+{
+	unsigned lo = 0;
+
+	while (n > 0) {
+		unsigned half = n / 2;
+
+		if (a[lo + half] < x) {
+			lo += half + 1;
+			n -= half + 1;
+		} else {
+			n = half;
+		}
+	}
+	return lo;
+}
+
+/* last i in a[0..n) with a[i] <= x, or -1. */
+static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
+{
+	unsigned lo = 0;
+
+	while (n > 0) {
+		unsigned half = n / 2;
+
+		if (a[lo + half] <= x) {
+			lo += half + 1;
+			n -= half + 1;
+		} else {
+			n = half;
+		}
+	}
+	return (int)lo - 1;
+}
+
+/* The size of the gap between an entry ending at @last and the next one
+ * starting at @first (first > last): 0 when they touch. */
+static inline uint64_t rt_gap_between(uint64_t last, uint64_t first)
+{
+	return first - last - 1;
+}
+
+/*
+ * rt_summarise() - the summary (first, last, largest interior gap) of a
+ * node holding at least one slot, as its parent's slot records it.
+ * Cannot fail.  O(node size).
+ */
+void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s);
+
+/* rt_spares_needed() - nodes that @reserved pending stores can need in a
+ * tree of @height.  Cannot fail.  O(1). */
+uint64_t rt_spares_needed(unsigned height, unsigned reserved);
+
+/* rt_spare_get() - a node from the spare list; the caller made sure there
+ * is one.  rt_spare_put() - return a node, freeing it if the list is at its
+ * bound.  Cannot fail.  O(1). */
+struct rt_node *rt_spare_get(struct rt_tree *t);
+void rt_spare_put(struct rt_tree *t, struct rt_node *nd);
+
+/* rt_spare_trim() - free spares beyond the bound.  Cannot fail. */
+void rt_spare_trim(struct rt_tree *t);
+
+/* rt_spare_fill() - allocate spares until there are @want.
+ * Return: 0, or -ENOMEM after freeing what this call allocated. */
+int rt_spare_fill(struct rt_tree *t, uint64_t want);
+
+#endif /* ASPACE_RT_NODE_H */

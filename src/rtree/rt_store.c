@@ -1,0 +1,464 @@
+/*
+ * rt_store.c - the write side of the range tree: rt_store()/rt_erase(),
+ * the rebalancing that keeps every non-root node at least half full, and
+ * rt_reserve().  Owns the rule that a store allocates only before its
+ * first change: it fills the spare list to height + 1 nodes (the most one
+ * store can take: one per level plus a new root), then commits using
+ * spares only, so a failed allocation leaves the tree untouched.
+ *
+ * Leaf fill is kept high (docs/rtree.md): an overflowing node first
+ * shares with a sibling that has room, and only when its sibling is full
+ * too are the two split into three (B*-tree); at the right or left edge of
+ * the tree the split packs the old nodes full, so ascending or descending
+ * insertion leaves full nodes behind.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rtree/rt_node.h"
+
+/* Enough for two leaves plus the up to two entries one store adds. */
+#define RT_WIN_MAX (2 * RT_LEAF_CAP + 2)
+
+static unsigned node_cap(bool leaf)
+{
+	return leaf ? RT_LEAF_CAP : RT_INNER_CAP;
+}
+
+static unsigned node_min(bool leaf)
+{
+	return leaf ? RT_LEAF_MIN : RT_INNER_MIN;
+}
+
+static void get_item(const struct rt_node *nd, bool leaf, unsigned i,
+		     struct rt_item *it)
+{
+	if (leaf) {
+		it->first = nd->l.first[i];
+		it->last = nd->l.last[i];
+		it->gap = 0;
+		it->ptr = nd->l.val[i];
+	} else {
+		it->first = nd->i.first[i];
+		it->last = nd->i.last[i];
+		it->gap = nd->i.gap[i];
+		it->ptr = nd->i.child[i];
+	}
+}
+
+static void set_item(struct rt_node *nd, bool leaf, unsigned i,
+		     const struct rt_item *it)
+{
+	if (leaf) {
+		nd->l.first[i] = it->first;
+		nd->l.last[i] = it->last;
+		nd->l.val[i] = it->ptr;
+	} else {
+		nd->i.first[i] = it->first;
+		nd->i.last[i] = it->last;
+		nd->i.gap[i] = it->gap;
+		nd->i.child[i] = it->ptr;
+	}
+}
+
+static void write_items(struct rt_node *nd, bool leaf,
+			const struct rt_item *it, unsigned m)
+{
+	unsigned i;
+
+	for (i = 0; i < m; i++)
+		set_item(nd, leaf, i, &it[i]);
+	nd->n = m;
+}
+
+/*
+ * The items of @nd with slots [a, b) replaced by @k items of @rep, into
+ * @out.  Returns the new count.
+ */
+static unsigned splice(const struct rt_node *nd, bool leaf, unsigned a,
+		       unsigned b, const struct rt_item *rep, unsigned k,
+		       struct rt_item *out)
+{
+	unsigned i, m = 0;
+
+	for (i = 0; i < a; i++)
+		get_item(nd, leaf, i, &out[m++]);
+	for (i = 0; i < k; i++)
+		out[m++] = rep[i];
+	for (i = b; i < nd->n; i++)
+		get_item(nd, leaf, i, &out[m++]);
+	return m;
+}
+
+/*
+ * Node c->node[d] changed without changing its place in its parent:
+ * refresh the summaries on the path above it, stopping once one is
+ * unchanged.
+ */
+static void fix_summaries(struct rt_tree *t, struct rt_cursor *c, unsigned d)
+{
+	struct rt_item s;
+
+	for (; d > 0; d--) {
+		struct rt_node *p = c->node[d - 1];
+		unsigned i = c->slot[d - 1];
+
+		rt_summarise(c->node[d], d + 1 == t->height, &s);
+		if (p->i.first[i] == s.first && p->i.last[i] == s.last &&
+		    p->i.gap[i] == s.gap)
+			return;
+		p->i.first[i] = s.first;
+		p->i.last[i] = s.last;
+		p->i.gap[i] = s.gap;
+	}
+}
+
+/* Is level d's node on the right (dir > 0) or left (dir < 0) edge of the
+ * tree: every ancestor slot on the path the last (first) one? */
+static bool on_edge(const struct rt_cursor *c, unsigned d, int dir)
+{
+	unsigned j;
+
+	for (j = 0; j < d; j++) {
+		unsigned want = dir > 0 ? c->node[j]->n - 1 : 0;
+
+		if (c->slot[j] != want)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Sizes for @total items over @k nodes, each within [min, cap]: even, or
+ * packed towards the left (bias > 0: growth at the right edge) or right.
+ */
+static void plan_sizes(unsigned total, unsigned k, unsigned min, unsigned cap,
+		       int bias, unsigned *size)
+{
+	unsigned j, rem = total;
+
+	for (j = 0; j < k; j++) {
+		unsigned left = k - 1 - j, s;
+
+		if (bias)
+			s = MIN(cap, rem - left * min);
+		else
+			s = (rem + left) / (left + 1);    /* ceil(rem / (k-j)) */
+		size[j] = s;
+		rem -= s;
+	}
+	if (bias < 0)
+		for (j = 0; j < k / 2; j++) {
+			unsigned x = size[j];
+
+			size[j] = size[k - 1 - j];
+			size[k - 1 - j] = x;
+		}
+	for (j = 0; j < k; j++)
+		ASSERT(size[j] >= min && size[j] <= cap);
+}
+
+/* The new root when the old one overflows: two children under it. */
+static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
+		      const struct rt_item *it, unsigned m, int bias)
+{
+	struct rt_node *root = rt_spare_get(t), *nd[2];
+	unsigned size[2];
+	struct rt_item s;
+	unsigned j, at = 0;
+
+	plan_sizes(m, 2, node_min(leaf), node_cap(leaf), bias, size);
+	nd[0] = old;
+	nd[1] = rt_spare_get(t);
+	for (j = 0; j < 2; j++) {
+		write_items(nd[j], leaf, it + at, size[j]);
+		at += size[j];
+		rt_summarise(nd[j], leaf, &s);
+		s.ptr = nd[j];
+		set_item(root, false, j, &s);
+	}
+	root->n = 2;
+	t->root = root;
+	t->height++;
+}
+
+/*
+ * settle() - node c->node[d] must now hold items[0..m), m possibly outside
+ * its bounds, the change being at items [ca, cb).  Write it, rebalancing
+ * with a sibling when it over- or underflows, and carry the change up to
+ * the root.  Uses only spares: the caller filled the spare list.
+ */
+static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
+		   struct rt_item *items, unsigned m, unsigned ca, unsigned cb)
+{
+	struct rt_item win[RT_WIN_MAX], sum[3];
+	struct rt_node *nodes[3];
+	unsigned size[3];
+
+	for (;;) {
+		bool leaf = d + 1 == t->height;
+		unsigned cap = node_cap(leaf), min = node_min(leaf);
+		struct rt_node *nd = c->node[d], *p;
+		unsigned s, a, w, k, total, j, at, room_l, room_r;
+		int bias = 0;
+
+		if (cb == m && on_edge(c, d, +1))
+			bias = +1;
+		else if (ca == 0 && on_edge(c, d, -1))
+			bias = -1;
+
+		if (d == 0) {
+			if (m > cap) {
+				grow_root(t, nd, leaf, items, m, bias);
+			} else if (m == 0) {
+				rt_spare_put(t, nd);
+				t->root = NULL;
+				t->height = 0;
+			} else if (!leaf && m == 1) {
+				t->root = items[0].ptr;
+				t->height--;
+				rt_spare_put(t, nd);
+			} else {
+				write_items(nd, leaf, items, m);
+			}
+			return;
+		}
+		if (m >= min && m <= cap) {
+			write_items(nd, leaf, items, m);
+			fix_summaries(t, c, d);
+			return;
+		}
+
+		/* Pick one sibling to share with. */
+		p = c->node[d - 1];
+		s = c->slot[d - 1];
+		room_l = s > 0 ? cap - p->i.child[s - 1]->n : 0;
+		room_r = s + 1 < p->n ? cap - p->i.child[s + 1]->n : 0;
+		if (m > cap) {
+			unsigned extra = m - cap;
+			bool left;
+
+			if (room_l >= extra || room_r >= extra) {
+				/* share: the one with more room, edge first */
+				if (bias > 0)
+					left = room_l >= extra;
+				else if (bias < 0)
+					left = room_r < extra;
+				else
+					left = room_l > room_r;
+			} else {
+				/* both full: two into three */
+				left = bias > 0 ? s > 0 : s + 1 >= p->n;
+			}
+			a = left ? s - 1 : s;
+		} else {
+			/* underflow: merge if one sibling leaves room, else
+			 * borrow from the fuller one */
+			unsigned nl = s > 0 ? cap - room_l : 0;
+			unsigned nr = s + 1 < p->n ? cap - room_r : 0;
+			bool left;
+
+			if (s == 0)
+				left = false;
+			else if (s + 1 >= p->n)
+				left = true;
+			else if (m + nl <= cap || m + nr <= cap)
+				left = m + nl <= cap &&
+				       (m + nr > cap || nl <= nr);
+			else
+				left = nl >= nr;
+			a = left ? s - 1 : s;
+		}
+		w = 2;
+
+		/* Gather the window [a, a + 2) with node s's new items. */
+		total = 0;
+		for (j = a; j < a + w; j++) {
+			if (j == s) {
+				memcpy(win + total, items, m * sizeof(*items));
+				total += m;
+			} else {
+				total += splice(p->i.child[j], leaf, 0, 0, NULL,
+						0, win + total);
+			}
+		}
+		if (total > 2 * cap)
+			k = 3;
+		else if (total > cap)
+			k = 2;
+		else
+			k = 1;
+		plan_sizes(total, k, min, cap, bias, size);
+		for (j = 0; j < k; j++)
+			nodes[j] = j < w ? p->i.child[a + j] : rt_spare_get(t);
+		for (; j < w; j++)
+			rt_spare_put(t, p->i.child[a + j]);
+		for (at = 0, j = 0; j < k; j++) {
+			write_items(nodes[j], leaf, win + at, size[j]);
+			at += size[j];
+			rt_summarise(nodes[j], leaf, &sum[j]);
+			sum[j].ptr = nodes[j];
+		}
+
+		/* The parent now holds the k nodes in place of the window. */
+		m = splice(p, false, a, a + w, sum, k, items);
+		ca = a;
+		cb = a + k;
+		d--;
+	}
+}
+
+/*
+ * Replace the entries [j0, j1) of the leaf the cursor is on by @k items
+ * and rebalance.  Uses only spares.
+ */
+static void leaf_edit(struct rt_tree *t, struct rt_cursor *c, unsigned j0,
+		      unsigned j1, const struct rt_item *rep, unsigned k)
+{
+	struct rt_item items[RT_WIN_MAX];
+	unsigned d = t->height - 1;
+	unsigned m = splice(c->node[d], true, j0, j1, rep, k, items);
+
+	settle(t, c, d, items, m, j0, j0 + k);
+}
+
+/* The cursor at the slot where an entry starting at @index goes: before
+ * the first entry with last >= index, or after the last entry. */
+static void seek_insert(const struct rt_tree *t, struct rt_cursor *c,
+			uint64_t index)
+{
+	struct rt_node *nd = t->root;
+	unsigned d, i;
+
+	for (d = 0; d + 1 < t->height; d++) {
+		i = rt_lower(nd->i.last, nd->n, index);
+		if (i == nd->n)
+			i = nd->n - 1;
+		c->node[d] = nd;
+		c->slot[d] = i;
+		nd = nd->i.child[i];
+	}
+	c->node[d] = nd;
+	c->slot[d] = rt_lower(nd->l.last, nd->n, index);
+	c->depth = t->height;
+}
+
+/*
+ * Remove every entry lying wholly inside [first, last], a leaf's worth at
+ * a time.  Never allocates (merges only free nodes).
+ */
+static void remove_inside(struct rt_tree *t, uint64_t first, uint64_t last)
+{
+	struct rt_cursor c;
+	struct rt_entry e;
+
+	rtc_init(&c, t);
+	for (;;) {
+		struct rt_node *lf;
+		unsigned j, j2;
+
+		if (!rtc_find(&c, first, &e))
+			return;
+		if (e.first < first && !rtc_next(&c, &e))
+			return;
+		if (e.last > last)
+			return;
+		lf = c.node[t->height - 1];
+		j = c.slot[t->height - 1];
+		for (j2 = j + 1; j2 < lf->n && lf->l.last[j2] <= last; j2++)
+			;
+		t->count -= j2 - j;
+		leaf_edit(t, &c, j, j2, NULL, 0);
+	}
+}
+
+int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
+{
+	struct rt_item rep[3];
+	struct rt_cursor c;
+	struct rt_entry e;
+	bool grows = value != NULL;
+	unsigned k = 0, h;
+	int err;
+
+	ASSERT(first <= last);
+	if (!value && rt_load(t, first, &e) && e.first < first && e.last > last)
+		grows = true;      /* erasing the middle of one entry */
+	if (grows) {
+		err = rt_spare_fill(t, t->height + 1u);
+		if (err)
+			return err;   /* nothing changed */
+	}
+	/* Point of no return: below, only spares are used. */
+
+	remove_inside(t, first, last);
+
+	rtc_init(&c, t);
+	if (rtc_find(&c, first, &e) && e.first < first && e.last > last) {
+		/* One entry covers [first, last] and more on both sides. */
+		rep[k++] = (struct rt_item){ e.first, first - 1, 0, e.value };
+		if (value)
+			rep[k++] = (struct rt_item){ first, last, 0, value };
+		rep[k++] = (struct rt_item){ last + 1, e.last, 0, e.value };
+		h = t->height - 1;
+		leaf_edit(t, &c, c.slot[h], c.slot[h] + 1, rep, k);
+		t->count += k - 1;
+		goto out;
+	}
+	if (c.depth && e.first < first) {
+		/* trim the entry reaching into the range from below */
+		h = t->height - 1;
+		c.node[h]->l.last[c.slot[h]] = first - 1;
+		fix_summaries(t, &c, h);
+		rtc_next(&c, &e);
+	}
+	if (c.depth && e.first <= last) {
+		/* trim the entry reaching out of the range above */
+		ASSERT(e.last > last);
+		h = t->height - 1;
+		c.node[h]->l.first[c.slot[h]] = last + 1;
+		fix_summaries(t, &c, h);
+	}
+	if (value) {
+		rep[0] = (struct rt_item){ first, last, 0, value };
+		if (!t->root) {
+			struct rt_node *nd = rt_spare_get(t);
+
+			write_items(nd, true, rep, 1);
+			t->root = nd;
+			t->height = 1;
+		} else {
+			seek_insert(t, &c, first);
+			h = t->height - 1;
+			leaf_edit(t, &c, c.slot[h], c.slot[h], rep, 1);
+		}
+		t->count++;
+	}
+out:
+	if (t->reserved)
+		t->reserved--;
+	rt_spare_trim(t);
+	return 0;
+}
+
+int rt_erase(struct rt_tree *t, uint64_t first, uint64_t last)
+{
+	return rt_store(t, first, last, NULL);
+}
+
+int rt_reserve(struct rt_tree *t, unsigned nstores)
+{
+	int err = rt_spare_fill(t, rt_spares_needed(t->height,
+						    t->reserved + nstores));
+
+	if (err)
+		return err;
+	t->reserved += nstores;
+	return 0;
+}
+
+void rt_unreserve(struct rt_tree *t)
+{
+	t->reserved = 0;
+	rt_spare_trim(t);
+}
