@@ -55,6 +55,7 @@ struct apply_ctx {
 	/* called for each warning (e.g. "fd:3 has no path"); NULL: stderr */
 	void (*on_warning)(void *arg, int line, const char *msg);
 	bool  warned_fd;        /* the fd:N warning is given once */
+	uint64_t missing;       /* 1 << TS_x: library call not in this build */
 	const char *trace_name; /* for messages; may be NULL */
 	struct apply_shm *shm;  /* shmget ids seen: id -> key, size */
 	int   nshm, shm_cap;
@@ -102,5 +103,16 @@ void apply_print_div(FILE *f, const struct apply_divergence *d);
 
 /* apply_result_str() - "0x7f00..." / "0" / "-1 ENOMEM" into @buf. */
 const char *apply_result_str(int64_t v, bool addr, char *buf, size_t cap);
+
+/*
+ * replay_text() - the body of `aspace replay` (tools/replay.c) on a trace
+ * held in memory.
+ * @name: the trace's name in messages; @path: its file (for a relative
+ *        `maps=`), or NULL; @json: one JSON object instead of text.
+ * Return: the exit status: 0, 1 (divergences) or 2 (unreadable input;
+ *         nothing written to @out).
+ */
+int replay_text(const char *name, const char *path, const char *text,
+		bool json, FILE *out, FILE *err);
 
 #endif /* ASPACE_APPLY_H */

@@ -46,6 +46,7 @@ struct ms_task {
 	/* clone/fork/vfork entered and not yet returned (unfinished) */
 	bool          clone_pending;
 	uint64_t      clone_pending_flags;
+	uint64_t      clone_pending_seq;
 };
 
 /*
@@ -145,7 +146,14 @@ int ms_exec_finish(struct model_set *ms, struct ms_task *t,
  * process (not a thread) and drop its reference.  Cannot fail (a snapshot
  * that cannot be allocated is left out).
  */
-void ms_exit(struct ms_task *t, int status);
+void ms_exit(struct model_set *ms, struct ms_task *t, int status);
+
+/*
+ * ms_note_clone() - @t entered clone/fork/vfork with @flags and has not
+ * returned yet (<unfinished ...>): a task first seen before the return is
+ * taken for its child.  Cannot fail.
+ */
+void ms_note_clone(struct model_set *ms, struct ms_task *t, uint64_t flags);
 
 /*
  * ms_file() - the aspace_file for @path in @t's address space, created on
@@ -189,5 +197,20 @@ const struct aspace_import_error *ms_last_error(const struct model_set *ms);
  * perms, offset, dev, inode, name, flags}.  Return: malloc'd text or NULL.
  */
 char *ms_layout_json(const struct aspace *as);
+
+/* A growing text buffer (JSON and report output).  On allocation failure
+ * it sets oom and drops further text. */
+struct ms_buf {
+	char  *s;
+	size_t len, cap;
+	bool   oom;
+};
+
+/* ms_buf_add() - append printf-style text.  Cannot fail (sets oom). */
+void ms_buf_add(struct ms_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ms_buf_json_str() - append @s as a JSON string literal with quotes. */
+void ms_buf_json_str(struct ms_buf *b, const char *s);
 
 #endif /* ASPACE_MODEL_SET_H */

@@ -240,6 +240,18 @@ int trace_errno_value(const char *name, size_t len)
 	return 0;
 }
 
+const char *trace_errno_name(int err)
+{
+	size_t i;
+
+	if (err < 0)
+		err = -err;
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].value == err)
+			return errnos[i].name;
+	return NULL;
+}
+
 static const char *const header_keys[] = {
 	"kernel", "page_size", "task_size", "mmap_base", "mmap_legacy",
 	"max_map_count", "overcommit", "thp", "rlimit_memlock", "rlimit_as",

@@ -169,6 +169,9 @@ bool trace_symbol_value(const char *name, size_t len, uint64_t *out /* OUT */);
  */
 int trace_errno_value(const char *name, size_t len);
 
+/* trace_errno_name() - "ENOMEM" for 12 (or -12); NULL if unknown. */
+const char *trace_errno_name(int err);
+
 /*
  * trace_header_key_known() - whether @key is a key of spec/08's header
  * table (or "pid", the per-process key written after execve).
