@@ -77,6 +77,26 @@ install: all
 	install -m 755 $(BUILD)/aspace $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' aspace.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/aspace.pc
 
+# Trace-parser fuzzing (libFuzzer, clang only; installs clang when missing).
+# Seeds: tests/fuzz/corpus (copied, the fuzzer adds to the copy).  Fails on
+# any crash or sanitizer report.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+.PHONY: fuzz-parser
+fuzz-parser:
+	@command -v clang >/dev/null 2>&1 || { apt-get update && apt-get install -y clang; }
+	@mkdir -p $(FUZZ_BUILD)
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' > $(FUZZ_BUILD)/probe.c
+	@clang -fsanitize=fuzzer $(FUZZ_BUILD)/probe.c -o $(FUZZ_BUILD)/probe 2>/dev/null || \
+		{ apt-get update && apt-get install -y libclang-rt-14-dev; }
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Iinclude -Isrc \
+		tests/fuzz/parse_fuzz.c tools/trace_parse.c -o $(FUZZ_BUILD)/parse_fuzz
+	rm -rf $(FUZZ_BUILD)/corpus && mkdir -p $(FUZZ_BUILD)/corpus
+	cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && chmod u+w $(FUZZ_BUILD)/corpus/*
+	./$(FUZZ_BUILD)/parse_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus
+
 clean:
 	rm -rf $(BUILD)
 
