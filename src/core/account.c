@@ -167,3 +167,21 @@ uint64_t prot_to_vm(int prot)
 		f |= VM_EXEC;
 	return f;
 }
+
+int as_execute_only_pkey(struct aspace *as)
+{
+	int k;
+
+	if (!as->cfg.pku)
+		return 0;
+	if (as->exec_only_pkey >= 0)
+		return as->exec_only_pkey;
+	for (k = 1; k < 16; k++) {
+		if (!(as->pkey_map & (1u << k))) {
+			as->pkey_map |= (uint16_t)(1u << k);
+			as->exec_only_pkey = k;
+			return k;
+		}
+	}
+	return 0;
+}

@@ -38,6 +38,7 @@ void aspace_config_init(struct aspace_config *cfg /* OUT */)
 	cfg->dac_mmap_min_addr = 4096;
 	cfg->stack_guard_gap = 1ull << 20;
 	cfg->maybe_guard = true;
+	cfg->pku = true;
 }
 
 /*
@@ -84,6 +85,8 @@ struct aspace *aspace_new(const struct aspace_config *cfg)
 	as->topdown = !cfg->legacy_layout;
 	as->next_anon_id = 1;
 	as->next_shmem_ino = 1;
+	as->exec_only_pkey = -1;
+	as->pkey_map = 1;               /* pkey 0 is always allocated */
 	aspace_set_image(as, cfg);
 	return as;
 }
@@ -441,8 +444,10 @@ void aspace_file_put(struct aspace_file *f)
 {
 	if (!f || --f->refs)
 		return;
-	if (f->shm_owner)
+	if (f->shm_owner) {
 		as_uncharge(f->shm_owner, f->shm_charged);
+		f->shm_owner->shm_committed -= f->shm_charged;
+	}
 	as_strfree((char *)f->desc.path);
 	as_free(f, sizeof(*f));
 }

@@ -212,12 +212,17 @@ struct aspace {
 	uint64_t total_vm, hiwater_vm, locked_vm, pinned_vm;
 	uint64_t data_vm, exec_vm, stack_vm;
 	uint64_t committed;             /* VM_ACCOUNT pages + shmem charges */
+	uint64_t shm_committed;         /* the shmem part of committed */
 	uint64_t def_flags;             /* VM_LOCKED/VM_LOCKONFAULT (MCL_FUTURE) */
 	uint64_t start_brk, brk, start_stack;
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t mmap_base, mmap_legacy_base;
 	bool     topdown;               /* MMF_TOPDOWN */
 	bool     mdwe_refuse_exec_gain; /* PR_SET_MDWE (no public setter yet) */
+
+	/* protection keys (x86 PKU): the execute-only key, the allocated set */
+	int      exec_only_pkey;        /* -1 until a PROT_EXEC-only mapping */
+	uint16_t pkey_map;              /* bit k: pkey k allocated */
 
 	/* anon_vma ids and model inode numbers */
 	uint64_t next_anon_id;          /* next fresh id, starts at 1 */
@@ -575,6 +580,32 @@ uint64_t as_default_mmap_base(const struct aspace_config *cfg);
 
 /* prot_to_vm() - VM_READ/WRITE/EXEC of PROT_* bits. */
 uint64_t prot_to_vm(int prot);
+
+/* pkey_to_vm() / vma_pkey() - the VM_PKEY_BIT* encoding of a key. */
+static inline uint64_t pkey_to_vm(int pkey)
+{
+	return ((uint64_t)pkey << ASPACE_VM_PKEY_SHIFT) & VM_PKEY_MASK;
+}
+
+static inline int vma_pkey(const struct vma *v)
+{
+	return (int)((v->flags & VM_PKEY_MASK) >> ASPACE_VM_PKEY_SHIFT);
+}
+
+/*
+ * as_execute_only_pkey() - the mm's execute-only key, allocated (lowest
+ * free key) on first use; 0 when PKU is off or no key is free.
+ * Cannot fail.  Mirrors: arch/x86/mm/pkeys.c __execute_only_pkey().
+ */
+int as_execute_only_pkey(struct aspace *as);
+
+/*
+ * vma_populate() - the VMA effects of populating [start, end) (MAP_POPULATE,
+ * MAP_LOCKED, mlock): write faults on private writable VMAs prepare their
+ * anon_vma; THP-served reads too.  Errors are ignored, as the kernel's
+ * populate does.  Cannot fail.  O(log n + k).
+ */
+void vma_populate(struct aspace *as, uint64_t start, uint64_t end);
 
 /* vma_is_anonymous() - no file (private anonymous). */
 static inline bool vma_is_anonymous(const struct vma *v)

@@ -1,0 +1,47 @@
+/*
+ * munmap.c - munmap(2): argument checks, then the shared gather/commit of
+ * src/vma (spec/03 §7, spec/07 munmap table).
+ *
+ * Everything is reserved before the gathering's splits; a kernel refusal
+ * (seal, map_count, may_split) keeps a split of the first VMA, as Linux.
+ */
+#include <errno.h>
+
+#include "vma/vma.h"
+
+/*
+ * aspace_munmap() - munmap(2).
+ * @as:    the address space.
+ * @addr:  page aligned start.
+ * @len:   bytes; rounded up to whole pages.
+ *
+ * Assumes: nothing; every input is checked, in the kernel's order.
+ * Return:  0, or -EINVAL, -ENOMEM, -EPERM as spec/07 lists.
+ * On error: a split of the first VMA made before a later refusal stays;
+ *           on -ENOMEM from our allocator nothing changed.
+ * Cost:    O(log n + k).   Mirrors: mm/vma.c do_vmi_munmap().
+ */
+int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
+{
+	struct vma_unmap u = { .start = addr, .check_limit = true };
+	uint64_t ts = as->cfg.task_size;
+	struct vma *v;
+	int err;
+
+	as_begin(as);
+	if ((addr & (PAGE_SIZE - 1)) || addr > ts || len > ts - addr)
+		return as_finish(as, -EINVAL);
+	u.end = addr + PAGE_ALIGN(len);
+	if (u.end == addr)
+		return as_finish(as, -EINVAL);
+	v = vma_find(as, addr);
+	if (!v || v->start >= u.end)
+		return 0;
+	err = as_reserve(as, 2, 2, 4);
+	if (!err)
+		err = vma_unmap_gather(as, &u);
+	if (!err)
+		vma_unmap_commit(as, &u);
+	as_unreserve(as);
+	return as_finish(as, err);
+}
