@@ -1,0 +1,213 @@
+/*
+ * test_rt_basic.c - directed range-tree tests: the empty tree, entries at
+ * indices 0 and UINT64_MAX, cursor walks, the leaf fill that the memory
+ * target needs (ascending, descending and random insertion), and a
+ * reservation made for the worst case: stores that split a node on every
+ * level and grow the tree.
+ */
+#include <errno.h>
+
+#include "aspace.h"
+#include "rtree/rt_node.h"
+#include "../../oom/oom.h"
+#include "world.h"
+
+#define V(x) ((void *)(uintptr_t)(x))
+
+TEST(rt_empty_tree)
+{
+	struct rt_tree t;
+	struct rt_entry e;
+	uint64_t a, b;
+
+	rt_init(&t);
+	ASSERT_TRUE(!rt_load(&t, 0, &e));
+	ASSERT_TRUE(!rt_find(&t, 0, &e));
+	ASSERT_TRUE(!rt_find_rev(&t, UINT64_MAX, &e));
+	ASSERT_TRUE(!rt_next(&t, 0, &e));
+	ASSERT_TRUE(!rt_prev(&t, UINT64_MAX, &e));
+	ASSERT_EQ(rt_gap_lowest(&t, 0, UINT64_MAX, UINT64_MAX, &a, &b), 0);
+	ASSERT_EQ(a, 0);
+	ASSERT_EQ(b, UINT64_MAX);
+	ASSERT_EQ(rt_gap_highest(&t, 5, 9, 6, &a, &b), -ENOMEM);
+	ASSERT_EQ(rt_gap_highest(&t, 5, 9, 5, &a, &b), 0);
+	ASSERT_EQ(rt_gap_lowest(&t, 9, 5, 1, &a, &b), -ENOMEM);
+	ASSERT_EQ(rt_erase(&t, 0, UINT64_MAX), 0);
+	ASSERT_EQ(rt_check(&t), 0);
+	ASSERT_EQ(rt_bytes(&t), 0);
+	rt_destroy(&t);
+	return PASS;
+}
+
+/*
+ *  index  0   1 .. MAX-1  MAX
+ *         A   .    .      B     two entries at the very edges
+ */
+TEST(rt_edge_indices)
+{
+	struct rt_tree t;
+	struct rt_entry e;
+	uint64_t a, b;
+
+	rt_init(&t);
+	ASSERT_EQ(rt_store(&t, 0, 0, V(16)), 0);
+	ASSERT_EQ(rt_store(&t, UINT64_MAX, UINT64_MAX, V(32)), 0);
+	ASSERT_EQ(rt_check(&t), 0);
+	ASSERT_TRUE(rt_next(&t, 0, &e) == V(32));
+	ASSERT_TRUE(!rt_next(&t, UINT64_MAX, &e));
+	ASSERT_TRUE(!rt_prev(&t, 0, &e));
+	ASSERT_TRUE(rt_prev(&t, UINT64_MAX, &e) == V(16));
+	ASSERT_TRUE(rt_find(&t, 1, &e) == V(32));
+	ASSERT_TRUE(rt_find_rev(&t, UINT64_MAX - 1, &e) == V(16));
+	ASSERT_EQ(rt_gap_lowest(&t, 0, UINT64_MAX, UINT64_MAX - 1, &a, &b), 0);
+	ASSERT_EQ(a, 1);
+	ASSERT_EQ(b, UINT64_MAX - 1);
+	ASSERT_EQ(rt_gap_highest(&t, 0, UINT64_MAX, UINT64_MAX, &a, &b),
+		  -ENOMEM);
+	/* one store over everything replaces both */
+	ASSERT_EQ(rt_store(&t, 0, UINT64_MAX, V(48)), 0);
+	ASSERT_EQ(rt_count(&t), 1);
+	ASSERT_TRUE(rt_load(&t, 12345, &e) == V(48));
+	ASSERT_EQ(e.first, 0);
+	ASSERT_EQ(e.last, UINT64_MAX);
+	ASSERT_EQ(rt_gap_lowest(&t, 0, UINT64_MAX, 1, &a, &b), -ENOMEM);
+	/* erasing the middle splits it in two */
+	ASSERT_EQ(rt_erase(&t, 1, UINT64_MAX - 1), 0);
+	ASSERT_EQ(rt_count(&t), 2);
+	ASSERT_EQ(rt_check(&t), 0);
+	rt_destroy(&t);
+	return PASS;
+}
+
+/* Build n entries of one page separated by one-page gaps, in the order
+ * given by @order (0 ascending, 1 descending, 2 random). */
+static void build(struct rt_tree *t, uint64_t n, int order)
+{
+	uint64_t i, *idx = malloc(n * sizeof(*idx)), seed = 7;
+
+	for (i = 0; i < n; i++)
+		idx[i] = order == 1 ? n - 1 - i : i;
+	if (order == 2)
+		for (i = n - 1; i > 0; i--) {
+			uint64_t j, x;
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			j = (seed >> 33) % (i + 1);
+			x = idx[i];
+			idx[i] = idx[j];
+			idx[j] = x;
+		}
+	rt_init(t);
+	for (i = 0; i < n; i++)
+		rt_store(t, idx[i] * 0x2000, idx[i] * 0x2000 + 0xfff,
+			 V((idx[i] + 1) << 4));
+	free(idx);
+}
+
+static int fill_case(int order, double max_bytes_per_entry)
+{
+	struct rt_tree t;
+	uint64_t n = 200000;
+	double per;
+
+	build(&t, n, order);
+	ASSERT_EQ(rt_count(&t), n);
+	ASSERT_EQ(rt_check(&t), 0);
+	per = (double)rt_bytes(&t) / n;
+	fprintf(stderr, "  order %d: %.2f bytes per entry, height %u\n",
+		order, per, t.height);
+	rt_destroy(&t);
+	if (per >= max_bytes_per_entry)
+		FAILF("%.2f bytes per entry, want < %.1f", per,
+		      max_bytes_per_entry);
+	return PASS;
+}
+
+/* Packed splits at the edges leave full nodes behind: close to the
+ * 24.4 bytes of a full leaf entry. */
+TEST(rt_fill_ascending)
+{
+	return fill_case(0, 27.0);
+}
+
+TEST(rt_fill_descending)
+{
+	return fill_case(1, 27.0);
+}
+
+/* Random order: sharing with siblings keeps leaves ~87% full. */
+TEST(rt_fill_random)
+{
+	return fill_case(2, 32.0);
+}
+
+TEST(rt_cursor_walk)
+{
+	struct rt_tree t;
+	struct rt_cursor c;
+	struct rt_entry e;
+	uint64_t n = 5000, i = 0;
+	void *v;
+
+	build(&t, n, 2);
+	rtc_init(&c, &t);
+	ASSERT_TRUE(!rtc_entry(&c, &e));
+	for (v = rtc_find(&c, 0, &e); v; v = rtc_next(&c, &e), i++) {
+		ASSERT_EQ(e.first, i * 0x2000);
+		ASSERT_TRUE(rtc_entry(&c, NULL) == v);
+	}
+	ASSERT_EQ(i, n);
+	for (v = rtc_find_rev(&c, UINT64_MAX, &e); v; v = rtc_prev(&c, &e))
+		ASSERT_EQ(e.first, --i * 0x2000);
+	ASSERT_EQ(i, 0);
+	/* in a gap: find goes forward, find_rev back */
+	ASSERT_TRUE(rtc_find(&c, 0x1800, &e) == V(2 << 4));
+	ASSERT_TRUE(rtc_find_rev(&c, 0x1800, &e) == V(1 << 4));
+	ASSERT_TRUE(!rtc_find(&c, n * 0x2000, &e));
+	rt_destroy(&t);
+	return PASS;
+}
+
+/*
+ * Worst case for a reservation: ascending appends pack every node full
+ * except on the right edge; keep appending until the root is full too,
+ * then each erase in the middle of an entry near the left end splits a
+ * leaf whose siblings are full, and the split climbs to the root.
+ */
+TEST(rt_reserve_worst_case)
+{
+	struct rt_tree t;
+	uint64_t i = 0, before;
+	unsigned h0, k;
+
+	oom_fail_nth(-1);
+	before = as_bytes_in_use;
+	rt_init(&t);
+	for (;; i++) {
+		ASSERT_EQ(rt_store(&t, i * 0x10, i * 0x10 + 7, V((i + 1) << 4)),
+			  0);
+		if (t.height >= 3 && t.root->n == RT_INNER_CAP &&
+		    t.root->i.child[RT_INNER_CAP - 1]->n == RT_INNER_CAP)
+			break;
+	}
+	h0 = t.height;
+	rt_unreserve(&t);
+	ASSERT_EQ(rt_reserve(&t, 4), 0);
+	for (k = 0; k < 4; k++) {
+		uint64_t x = (1 + k * 3) * 0x10;
+		int err;
+
+		oom_fail_nth(0);     /* any allocation would fail */
+		err = rt_erase(&t, x + 2, x + 3);
+		oom_disarm();
+		ASSERT_EQ(err, 0);
+		ASSERT_TRUE(!oom_fired());
+		ASSERT_EQ(rt_check(&t), 0);
+	}
+	ASSERT_EQ(t.height, h0 + 1);
+	ASSERT_EQ(rt_count(&t), i + 1 + 4);
+	rt_destroy(&t);
+	aspace_set_allocator(NULL, NULL, NULL);
+	ASSERT_EQ(as_bytes_in_use, before);
+	return PASS;
+}
