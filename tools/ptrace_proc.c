@@ -16,6 +16,8 @@
 #include "ptrace_proc.h"
 #include "trace_write.h"
 
+#pragma weak aspace_vmflags_str     /* until the library has it */
+
 long proc_read_into(pid_t pid, const char *name, char **buf, size_t *cap)
 {
 	char path[64];
@@ -92,15 +94,14 @@ int proc_stat_fields(pid_t pid, uint64_t *fields)
 	for (i = 3; i <= PSTAT_MAX; i++) {
 		while (*p == ' ')
 			p++;
-		if (!*p)
+		if (!*p || *p == '\n')
 			break;
-		if (*p == '-' || (*p >= 'A' && *p <= 'Z')) {
-			fields[i] = 0;          /* state letter, negatives */
-			while (*p && *p != ' ')
-				p++;
-			continue;
-		}
+		/* the state letter and negative numbers read as 0 */
 		fields[i] = strtoull(p, &end, 10);
+		if (end == p || *p == '-')
+			fields[i] = 0;
+		while (*end && *end != ' ' && *end != '\n')
+			end++;
 		p = end;
 	}
 	free(text);
@@ -166,7 +167,7 @@ uint64_t proc_vmflags_parse(const char *s)
 	static int ready;
 	uint64_t flags = 0;
 
-	if (!ready) {
+	if (!ready && aspace_vmflags_str) {
 		/* the mnemonics are the library's: invert aspace_vmflags_str() */
 		int b;
 

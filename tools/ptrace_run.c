@@ -591,18 +591,29 @@ const char *pt_probe(void)
 		if (ptrace(PTRACE_TRACEME, 0L, 0L, 0L) < 0)
 			_exit(2);
 		raise(SIGSTOP);
-		_exit(install_filter() ? 3 : 0);
+		if (install_filter())
+			_exit(3);
+		/* exit and exit_group now stop for a tracer that did not ask
+		 * for seccomp events (they fail with ENOSYS): die instead */
+		raise(SIGKILL);
+		_exit(4);
 	}
 	if (waitpid(pid, &st, __WALL) != pid)
 		return "waitpid failed";
 	if (WIFEXITED(st))
 		return "ptrace(PTRACE_TRACEME) is not permitted here";
 	ptrace(PTRACE_CONT, pid, 0L, 0L);
-	if (waitpid(pid, &st, __WALL) != pid || !WIFEXITED(st))
-		return "the probe child did not exit";
-	if (WEXITSTATUS(st) == 3)
+	if (waitpid(pid, &st, __WALL) != pid)
+		return "waitpid failed";
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		return NULL;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
 		return "a seccomp filter cannot be installed here";
-	return WEXITSTATUS(st) ? "ptrace probe failed" : NULL;
+	if (WIFSTOPPED(st)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, __WALL);
+	}
+	return "ptrace probe failed";
 }
 
 long pt_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)

@@ -46,6 +46,12 @@
 #include "trace_write.h"
 #include "tracefmt.h"
 
+/* Still being written by other developers: weak until they land. */
+#pragma weak aspace_maps
+#pragma weak aspace_free_text
+#pragma weak aspace_for_each_vma
+#pragma weak aspace_vma_at
+
 #define PG 4096ull
 #define TASK_SIZE_X86 0x7ffffffff000ull
 
@@ -80,6 +86,8 @@ struct tracer {
 	/* options */
 	const char   *out_path;
 	const char   *json_path;
+	const char   *final_path;   /* --final-maps: the kernel's last layouts */
+	FILE         *final_out;
 	bool          check_every;
 	char        **argv;
 	/* the trace */
@@ -405,8 +413,10 @@ static void write_header(struct tracer *tr)
 	tr->legacy_sysctl = read_sysctl("/proc/sys/vm/legacy_va_layout", 0);
 	b->len = 0;
 	tw_printf(b, "# aspace trace of");
-	for (i = 0; tr->argv[i]; i++)
-		tw_printf(b, " %s", tr->argv[i]);
+	for (i = 0; tr->argv[i]; i++) {
+		tw_printf(b, " ");
+		tw_quote(b, tr->argv[i], strlen(tr->argv[i]), false);
+	}
 	tw_printf(b, "\n#@ kernel=%s page_size=4096 max_map_count=%" PRIu64
 		  " overcommit=%" PRIu64 " thp=%s\n", rel,
 		  read_sysctl("/proc/sys/vm/max_map_count", 65530),
@@ -551,7 +561,8 @@ static void model_vmas(struct tracer *tr, struct aspace *as, uint64_t lo,
 		       uint64_t hi)
 {
 	tr->nmv = 0;
-	aspace_for_each_vma(as, lo, hi, collect_vma, tr);
+	if (aspace_for_each_vma)
+		aspace_for_each_vma(as, lo, hi, collect_vma, tr);
 }
 
 /* A VMA the kernel may have given an anon_vma since we last looked. */
@@ -644,7 +655,7 @@ static void reconcile(struct tracer *tr, pid_t tid, struct aspace *as,
 		if (!(k->flags & ASPACE_VM_GROWSDOWN) || k->end <= lo ||
 		    k->start >= hi)
 			continue;
-		if (aspace_vma_at(as, k->end - 1, &m) == 0 &&
+		if (aspace_vma_at && aspace_vma_at(as, k->end - 1, &m) == 0 &&
 		    (m.flags & ASPACE_VM_GROWSDOWN) && m.end == k->end &&
 		    k->start < m.start && !excluded(x, m.start, m.end))
 			touch_line(tr, tid, k->start);
@@ -690,48 +701,28 @@ static int read_smaps(struct tracer *tr, pid_t tid)
 	return proc_parse_smaps(tr->smaps, &tr->kv);
 }
 
-/* "start-end perms offset name": a maps line without dev and inode, which
- * the model does not know for files a trace names only by path. */
-static void maps_key(struct tw_buf *b, const char *line, size_t len)
-{
-	const char *p = line, *e = line + len;
-	int field = 0;
-
-	while (p < e && field < 5) {
-		const char *s = p;
-
-		while (p < e && *p != ' ')
-			p++;
-		if (field < 3)
-			tw_printf(b, "%s%.*s", field ? " " : "", (int)(p - s), s);
-		while (p < e && *p == ' ')
-			p++;
-		field++;
-	}
-	if (p < e)
-		tw_printf(b, " %.*s", (int)(e - p), p);
-	tw_putn(b, "\n", 1);
-}
-
 /*
- * Compare the model with tr->kv (the kernel's layout); report a new
- * difference.  @when names the moment ("after line N").
+ * Compare the model of @mm with tr->kv (the kernel's layout, read in task
+ * @tid); report a new difference with the last call applied to @mm.
  */
 static void compare(struct tracer *tr, pid_t tid, struct tr_mm *mm)
 {
-	struct tw_buf k = { 0 }, m = { 0 }, d = { 0 };
-	char *text = aspace_maps(mm->as, 0), *p;
+	struct tw_buf k = { 0 }, m = { 0 }, d = { 0 }, fresh = { 0 };
+	char *text, *p;
 	size_t i;
 	const char *a, *bp;
 
+	if (!aspace_maps)
+		return;
+	text = aspace_maps(mm->as, 0);
 	tr->checks++;
 	for (i = 0; i < tr->kv.n; i++)
-		maps_key(&k, tr->kv.v[i].line, tr->kv.v[i].line_len);
+		tw_maps_key(&k, tr->kv.v[i].line, tr->kv.v[i].line_len);
 	for (p = text; p && *p;) {
 		char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 
-		maps_key(&m, p, len);
+		tw_maps_key(&m, p, len);
 		p += len + (eol ? 1 : 0);
 	}
 	aspace_free_text(text);
@@ -758,24 +749,39 @@ static void compare(struct tracer *tr, pid_t tid, struct tr_mm *mm)
 			bp += lb + 1;
 		}
 	}
-	if (mm->last_diff && d.p && !strcmp(mm->last_diff, d.p))
-		goto out;       /* the same difference, already reported */
+	/*
+	 * A model that diverged stays diverged: report a difference once,
+	 * when lines appear that the previous comparison did not show.
+	 */
+	fresh.len = 0;
+	for (a = d.p ? d.p : ""; *a;) {
+		const char *e = strchr(a, '\n');
+		size_t len = (size_t)(e - a) + 1;
+		char *hit = mm->last_diff ? memmem(mm->last_diff,
+			strlen(mm->last_diff), a, len) : NULL;
+
+		if (!hit)
+			tw_putn(&fresh, a, len);
+		a += len;
+	}
 	free(mm->last_diff);
 	mm->last_diff = d.p ? xstrdup(d.p) : NULL;
+	if (!fresh.len)
+		goto out;
 	tr->layout_divs++;
 	progress_clear(tr);
 	if (mm->last_call)
-		fprintf(stderr, "aspace trace: layout divergence in pid %d "
-			"after line %d: %s\n", (int)tid, mm->last_line,
-			mm->last_call);
+		fprintf(stderr, "aspace trace: layout divergence (pid %d) after "
+			"line %d: %s\n", (int)tid, mm->last_line, mm->last_call);
 	else
-		fprintf(stderr, "aspace trace: layout divergence in pid %d "
-			"at its exec layout\n", (int)tid);
-	fputs(d.p ? d.p : "", stderr);
+		fprintf(stderr, "aspace trace: layout divergence (pid %d) in "
+			"its layout after execve\n", (int)tid);
+	fputs(fresh.p, stderr);
 out:
 	tw_buf_free(&k);
 	tw_buf_free(&m);
 	tw_buf_free(&d);
+	tw_buf_free(&fresh);
 }
 
 /* Full reconcile of @t's address space, then (if @cmp) a comparison. */
@@ -783,7 +789,7 @@ static void sync_full(struct tracer *tr, struct pt_task *t, bool cmp)
 {
 	struct tr_task *tt = tt_of(t);
 
-	if (!tt->mm || read_smaps(tr, t->tid) < 0)
+	if (!tt->mm || !aspace_maps || read_smaps(tr, t->tid) < 0)
 		return;
 	reconcile(tr, t->tid, tt->mm->as, 0, UINT64_MAX, NULL);
 	if (cmp)
@@ -1136,10 +1142,20 @@ static void final_check(struct tracer *tr, struct pt_task *t)
 {
 	struct tr_task *tt = tt_of(t);
 
+	size_t i;
+
 	if (!tt->mm || tt->final_done)
 		return;
 	tt->final_done = true;
 	sync_full(tr, t, true);
+	if (!tr->final_out || !tr->kv.n)
+		return;
+	/* the kernel's own layout at exit, as `aspace replay` prints a
+	 * process that exited (dev and inode included: the reader masks) */
+	fprintf(tr->final_out, "# pid %d (exited)\n", (int)t->tid);
+	for (i = 0; i < tr->kv.n; i++)
+		fprintf(tr->final_out, "%.*s\n", (int)tr->kv.v[i].line_len,
+			tr->kv.v[i].line);
 }
 
 static void hook_exit_event(void *ctx, struct pt_task *t)
@@ -1195,7 +1211,9 @@ static void usage(FILE *f)
 		"before each call (default)\n"
 		"  --check end           compare only when each process ends "
 		"(cheaper)\n"
-		"  --summary-json FILE   write the summary as JSON\n");
+		"  --summary-json FILE   write the summary as JSON\n"
+		"  --final-maps FILE     write each process's layout at exit, "
+		"read from the kernel\n");
 }
 
 static void summary(struct tracer *tr, double wall)
@@ -1265,7 +1283,7 @@ static void summary(struct tracer *tr, double wall)
 
 /*
  * cmd_trace() - `aspace trace [-o FILE] [--check every|end]
- * [--summary-json FILE] -- COMMAND [ARGS...]`.
+ * [--summary-json FILE] [--final-maps FILE] -- COMMAND [ARGS...]`.
  * @argc, @argv: the arguments after "aspace" (argv[0] is "trace").
  *
  * Assumes: nothing; a usage error prints the usage.
@@ -1302,6 +1320,8 @@ int cmd_trace(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) {
 			tr.json_path = argv[++i];
+		} else if (!strcmp(argv[i], "--final-maps") && i + 1 < argc) {
+			tr.final_path = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -1321,6 +1341,13 @@ int cmd_trace(int argc, char **argv)
 		tr.out = fopen(tr.out_path, "w");
 		if (!tr.out) {
 			perror(tr.out_path);
+			return 2;
+		}
+	}
+	if (tr.final_path) {
+		tr.final_out = fopen(tr.final_path, "w");
+		if (!tr.final_out) {
+			perror(tr.final_path);
 			return 2;
 		}
 	}
@@ -1352,6 +1379,8 @@ int cmd_trace(int argc, char **argv)
 		tr.status = 2;
 	if (tr.out)
 		fclose(tr.out);
+	if (tr.final_out)
+		fclose(tr.final_out);
 	summary(&tr, now_sec() - tr.t0);
 	tw_buf_free(&tr.line);
 	apply_fini(&tr.actx);

@@ -81,6 +81,14 @@ void tw_mmap_flags(struct tw_buf *b, uint64_t flags);
 /* tw_errno() - " = -1 ENAME (text)" for a negative @err. */
 void tw_errno(struct tw_buf *b, int err);
 
+/*
+ * tw_maps_key() - append "start-end perms offset name\n" for one
+ * /proc/PID/maps line of @len bytes: the line without its dev and inode
+ * columns, which a model knows only for files it imported from smaps (a
+ * trace names mapped files by path).  Cannot fail.
+ */
+void tw_maps_key(struct tw_buf *b, const char *line, size_t len);
+
 /* tw_call_name() - "mmap" for PT_NR_MMAP, ...; NULL when unknown. */
 const char *tw_call_name(int nr);
 
