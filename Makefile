@@ -56,7 +56,7 @@ $(BUILD)/aspace-tests: $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O2 -o $@ $< $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+	$(CC) $(CFLAGS_ALL) -O2 -o $@ $< $(TOOL_LIB_OBJ) -Wl,--whole-archive $(BUILD)/libaspace.a -Wl,--no-whole-archive $(LDFLAGS_ALL) -lm
 
 # The test runner prints one closing line "N passed, N failed".
 test: all $(BUILD)/aspace-tests
