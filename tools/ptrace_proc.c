@@ -16,8 +16,6 @@
 #include "ptrace_proc.h"
 #include "trace_write.h"
 
-#pragma weak aspace_vmflags_str     /* until the library has it */
-
 long proc_read_into(pid_t pid, const char *name, char **buf, size_t *cap)
 {
 	char path[64];
@@ -167,7 +165,7 @@ uint64_t proc_vmflags_parse(const char *s)
 	static int ready;
 	uint64_t flags = 0;
 
-	if (!ready && aspace_vmflags_str) {
+	if (!ready) {
 		/* the mnemonics are the library's: invert aspace_vmflags_str() */
 		int b;
 

@@ -46,12 +46,6 @@
 #include "trace_write.h"
 #include "tracefmt.h"
 
-/* Still being written by other developers: weak until they land. */
-#pragma weak aspace_maps
-#pragma weak aspace_free_text
-#pragma weak aspace_for_each_vma
-#pragma weak aspace_vma_at
-
 #define PG 4096ull
 #define TASK_SIZE_X86 0x7ffffffff000ull
 
@@ -490,6 +484,31 @@ static uint64_t derive_mmap_base(struct tracer *tr, pid_t pid, bool *found)
 	return best ? best : hi;
 }
 
+/*
+ * The bottom-up base of a legacy layout (vm.legacy_va_layout, or the
+ * ADDR_COMPAT_LAYOUT personality): PAGE_ALIGN(TASK_SIZE / 3) + rnd; the
+ * first bottom-up mapping (ld.so) starts there, so it is the lowest VMA
+ * start in [base, base + rnd_max].  Return: 0 when not legacy.
+ */
+static uint64_t derive_legacy_base(struct tracer *tr, pid_t pid)
+{
+	unsigned long pers = proc_personality(pid);
+	bool rnd = tr->randomize && !(pers & 0x0040000);
+	uint64_t lo = (TASK_SIZE_X86 / 3 + PG - 1) & ~(PG - 1), hi, best = 0;
+	size_t i;
+
+	if (!tr->legacy_sysctl && !(pers & 0x0200000))
+		return 0;
+	hi = rnd ? lo + ((1ull << 28) - 1) * PG : lo;
+	for (i = 0; i < tr->kv.n; i++) {
+		uint64_t s = tr->kv.v[i].start;
+
+		if (s >= lo && s <= hi && (!best || s < best))
+			best = s;
+	}
+	return best ? best : lo;
+}
+
 /* At the exec stop: the new layout and the values the model needs. */
 static void capture_exec(struct tracer *tr, struct pt_task *t)
 {
@@ -499,7 +518,7 @@ static void capture_exec(struct tracer *tr, struct pt_task *t)
 	char prefix[32];
 	long n;
 	bool found;
-	uint64_t base;
+	uint64_t base, legacy;
 
 	free(tt->exec_text);
 	tt->exec_text = NULL;
@@ -524,7 +543,13 @@ static void capture_exec(struct tracer *tr, struct pt_task *t)
 		  (int)t->tid, base, f[PSTAT_START_BRK], f[PSTAT_START_BRK],
 		  f[PSTAT_START_STACK], f[PSTAT_START_CODE], f[PSTAT_END_CODE],
 		  f[PSTAT_START_DATA], f[PSTAT_END_DATA]);
-	if (!found)
+	legacy = derive_legacy_base(tr, t->tid);
+	if (legacy) {
+		b.len--;        /* continue the #@ line */
+		tw_printf(&b, " mmap_legacy=1 mmap_legacy_base=%#" PRIx64 "\n",
+			  legacy);
+	}
+	if (!found && !legacy)
 		tw_printf(&b, "# warning: no mapping ends in the mmap_base "
 			  "window; using the formula's top\n");
 	tt->exec_text = b.p;
@@ -561,8 +586,7 @@ static void model_vmas(struct tracer *tr, struct aspace *as, uint64_t lo,
 		       uint64_t hi)
 {
 	tr->nmv = 0;
-	if (aspace_for_each_vma)
-		aspace_for_each_vma(as, lo, hi, collect_vma, tr);
+	aspace_for_each_vma(as, lo, hi, collect_vma, tr);
 }
 
 /* A VMA the kernel may have given an anon_vma since we last looked. */
@@ -655,7 +679,7 @@ static void reconcile(struct tracer *tr, pid_t tid, struct aspace *as,
 		if (!(k->flags & ASPACE_VM_GROWSDOWN) || k->end <= lo ||
 		    k->start >= hi)
 			continue;
-		if (aspace_vma_at && aspace_vma_at(as, k->end - 1, &m) == 0 &&
+		if (aspace_vma_at(as, k->end - 1, &m) == 0 &&
 		    (m.flags & ASPACE_VM_GROWSDOWN) && m.end == k->end &&
 		    k->start < m.start && !excluded(x, m.start, m.end))
 			touch_line(tr, tid, k->start);
@@ -712,8 +736,6 @@ static void compare(struct tracer *tr, pid_t tid, struct tr_mm *mm)
 	size_t i;
 	const char *a, *bp;
 
-	if (!aspace_maps)
-		return;
 	text = aspace_maps(mm->as, 0);
 	tr->checks++;
 	for (i = 0; i < tr->kv.n; i++)
@@ -789,7 +811,7 @@ static void sync_full(struct tracer *tr, struct pt_task *t, bool cmp)
 {
 	struct tr_task *tt = tt_of(t);
 
-	if (!tt->mm || !aspace_maps || read_smaps(tr, t->tid) < 0)
+	if (!tt->mm || read_smaps(tr, t->tid) < 0)
 		return;
 	reconcile(tr, t->tid, tt->mm->as, 0, UINT64_MAX, NULL);
 	if (cmp)
@@ -802,7 +824,6 @@ static bool entry_needs_sync(struct tracer *tr, struct pt_task *t,
 {
 	const uint64_t *a = t->args;
 	struct aspace_counters c;
-	uint64_t lo, hi;
 
 	switch (t->nr) {
 	case PT_NR_MMAP:
@@ -810,9 +831,7 @@ static bool entry_needs_sync(struct tracer *tr, struct pt_task *t,
 		if ((a[3] & (MAP_POPULATE | MAP_LOCKED)) ||
 		    (c.def_flags & ASPACE_VM_LOCKED))
 			return any_uncertain(tr, as);
-		if (!a[0])
-			return false;   /* placed: checked at exit */
-		return range_involved(tr, as, a[0], a[0] + a[1]);
+		return false;   /* where it lands is checked at exit */
 	case PT_NR_MREMAP:
 		return range_involved(tr, as, a[0],
 				      a[0] + (a[1] > a[2] ? a[1] : a[2]));
@@ -827,10 +846,10 @@ static bool entry_needs_sync(struct tracer *tr, struct pt_task *t,
 	case PT_NR_PRCTL:
 		return range_involved(tr, as, a[2], a[2] + a[3]);
 	case PT_NR_BRK:
-		aspace_counters(as, &c);
-		lo = a[0] < c.brk ? a[0] : c.brk;
-		hi = a[0] > c.brk ? a[0] : c.brk;
-		return range_involved(tr, as, lo, hi);
+		/* brk only extends the heap VMA (expand-only merge): the new
+		 * range has no anon_vma, so only a fork child's refusal
+		 * matters, and fork children are known */
+		return false;
 	case PT_NR_MLOCKALL:
 	case PT_NR_MUNLOCKALL:
 	case PT_NR_PROCESS_MADVISE:
@@ -844,8 +863,8 @@ static bool entry_needs_sync(struct tracer *tr, struct pt_task *t,
 	return false;       /* munmap, shm*, vfork, execve, exit: no merge */
 }
 
-/* --check end, at the exit of a placed mmap / moved mremap: the VMAs next
- * to where the kernel put it may have anon_vmas the model lacks. */
+/* --check end, at the exit of a mmap / moved mremap: the VMAs next to
+ * where the kernel put it may have anon_vmas the model lacks. */
 static void exit_sync(struct tracer *tr, struct pt_task *t)
 {
 	struct tr_task *tt = tt_of(t);
@@ -856,11 +875,27 @@ static void exit_sync(struct tracer *tr, struct pt_task *t)
 	if (!tt->mm || t->ret < 0)
 		return;
 	if (t->nr == PT_NR_MMAP) {
-		if (a[3] & (MAP_FIXED | ASPACE_MAP_FIXED_NOREPLACE))
-			return;
-		if (a[0] && (uint64_t)t->ret == (a[0] & ~(PG - 1)))
-			return;         /* the hint was taken: checked at entry */
+		struct aspace_vma_info p, n;
+		bool pu, nu;
+
 		len = (a[1] + PG - 1) & ~(PG - 1);
+		/*
+		 * A new VMA has no anon_vma: merging it with one neighbour
+		 * is refused only for a fork child's VMA, which the model
+		 * knows.  Filling a hole between two VMAs also needs the two
+		 * to be compatible with each other, so it is only then that
+		 * an unknown anon_vma next to it matters.
+		 */
+		if ((uint64_t)t->ret < PG ||
+		    aspace_vma_at(tt->mm->as, (uint64_t)t->ret - 1, &p) ||
+		    aspace_vma_at(tt->mm->as, (uint64_t)t->ret + len, &n))
+			return;
+		pu = !(p.flags & ASPACE_VM_MAYSHARE) && !p.anon_id &&
+		     (p.flags & ASPACE_VM_WRITE);
+		nu = !(n.flags & ASPACE_VM_MAYSHARE) && !n.anon_id &&
+		     (n.flags & ASPACE_VM_WRITE);
+		if (!pu && !nu)
+			return;
 	} else if (t->nr == PT_NR_MREMAP) {
 		if ((uint64_t)t->ret == a[0])
 			return;
@@ -872,7 +907,8 @@ static void exit_sync(struct tracer *tr, struct pt_task *t)
 	}
 	x.lo[x.n] = (uint64_t)t->ret;
 	x.hi[x.n++] = (uint64_t)t->ret + len;
-	if (!range_involved(tr, tt->mm->as, (uint64_t)t->ret,
+	if (t->nr == PT_NR_MREMAP &&
+	    !range_involved(tr, tt->mm->as, (uint64_t)t->ret,
 			    (uint64_t)t->ret + len))
 		return;
 	if (read_smaps(tr, t->tid) < 0)
