@@ -370,6 +370,56 @@ int aspace_touch(struct aspace *as, uint64_t addr, uint64_t len, int access);
  */
 int aspace_fork(struct aspace *parent, struct aspace **child /* OUT */);
 
+/* One PT_LOAD program header (bytes, as in the ELF file). */
+struct aspace_exec_segment {
+	uint64_t vaddr, memsz;     /* p_vaddr, p_memsz */
+	uint64_t offset, filesz;   /* p_offset, p_filesz */
+	uint64_t align;            /* p_align */
+	int      prot;             /* PROT_* from p_flags */
+};
+
+/* An ELF object to load: the program or its interpreter. */
+struct aspace_exec_object {
+	struct aspace_file *file;  /* borrowed; VMAs take references */
+	bool     et_dyn;           /* ET_DYN (PIE, ld.so) rather than ET_EXEC */
+	unsigned nseg;
+	const struct aspace_exec_segment *seg;   /* PT_LOADs in file order */
+};
+
+/*
+ * What execve(2) needs to lay out a fresh image (spec/06 §2).  Random
+ * offsets are the values the kernel drew; 0 everywhere = ASLR off.
+ */
+struct aspace_exec_image {
+	struct aspace_exec_object exe;
+	struct aspace_exec_object interp;   /* used when has_interp */
+	bool     has_interp;               /* PT_INTERP present */
+	bool     exec_stack;               /* PT_GNU_STACK with PF_X */
+	uint64_t stack_used;               /* bytes below the stack top in use
+					    * at the end (strings, auxv,
+					    * pointers): start_stack = top -
+					    * stack_used */
+	bool     randomize;                /* PF_RANDOMIZE (randomize_va_space
+					    * 2): brk gap page, stack pad */
+	uint64_t stack_rnd;                /* bytes below STACK_TOP */
+	uint64_t mmap_rnd;                 /* bytes below the mmap base */
+	uint64_t load_rnd;                 /* bytes above ELF_ET_DYN_BASE */
+	uint64_t brk_rnd;                  /* bytes added to start_brk */
+};
+
+/*
+ * aspace_exec() - build the initial layout of execve(2) into @as, which
+ * must be empty: stack (relocated, grown by 128 KiB), mmap_base, the
+ * program's segments with their bss, the interpreter placed like
+ * mmap(NULL), the vDSO block ([vvar], [vvar_vclock], [vdso]), start_brk,
+ * start_stack; in the kernel's order.
+ * Return: 0; -EINVAL (@as not empty, no segments), -ENOMEM/-EFAULT/-EEXIST
+ *         as the kernel's exec would fail; on any error @as is left
+ *         unchanged (empty).
+ * Cost: O(segments * log n).  Mirrors: fs/binfmt_elf.c load_elf_binary().
+ */
+int aspace_exec(struct aspace *as, const struct aspace_exec_image *img);
+
 /* ---------------------------------------------------------------------- */
 /* Building a layout directly                                             */
 /* ---------------------------------------------------------------------- */
