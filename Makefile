@@ -62,8 +62,13 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a
 test: all $(BUILD)/aspace-tests
 	./$(BUILD)/aspace-tests
 
+# `make run`: mirror a real program (python3 allocating, mapping a file and
+# anonymous memory, one thread) into the model while it runs, then replay
+# the recording; both must end with 0 divergences.
+RUN_PY := import json, mmap, threading; d = [bytearray(50000 * i) for i in range(1, 40)]; m = mmap.mmap(-1, 1 << 22); m[:4] = b'data'; t = threading.Thread(target=lambda: [bytearray(300000) for _ in range(20)]); t.start(); t.join(); m.close(); print(json.dumps({'allocated': sum(map(len, d))}))
 run: all
-	./$(BUILD)/aspace version
+	./$(BUILD)/aspace trace -o $(BUILD)/run.trace -- /usr/bin/python3 -c "$(RUN_PY)"
+	./$(BUILD)/aspace replay $(BUILD)/run.trace > /dev/null
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
