@@ -118,9 +118,9 @@ int aspace_validate(const struct aspace *as)
 		BAD("exec_vm %" PRIu64 " != %" PRIu64, as->exec_vm, exec);
 	if (stack != as->stack_vm)
 		BAD("stack_vm %" PRIu64 " != %" PRIu64, as->stack_vm, stack);
-	if (locked != as->locked_vm)
+	if (locked + as->locked_vm_leaked != as->locked_vm)
 		BAD("locked_vm %" PRIu64 " != %" PRIu64, as->locked_vm, locked);
-	if (acct + as->shm_committed != as->committed)
+	if (acct + as->shm_committed + as->committed_leaked != as->committed)
 		BAD("committed %" PRIu64 " != %" PRIu64 " accounted + %" PRIu64
 		    " shmem", as->committed, acct, as->shm_committed);
 	return 0;

@@ -213,6 +213,10 @@ struct aspace {
 	uint64_t data_vm, exec_vm, stack_vm;
 	uint64_t committed;             /* VM_ACCOUNT pages + shmem charges */
 	uint64_t shm_committed;         /* the shmem part of committed */
+	/* What Linux never gives back (mremap, spec/04 §9-§10): locked_vm of
+	 * VMAs that lost VM_LOCKED without a decrement (MREMAP_DONTUNMAP), and
+	 * commit charges no VMA carries (a FIXED move that shrinks). */
+	uint64_t locked_vm_leaked, committed_leaked;
 	uint64_t def_flags;             /* VM_LOCKED/VM_LOCKONFAULT (MCL_FUTURE) */
 	uint64_t start_brk, brk, start_stack;
 	uint64_t start_code, end_code, start_data, end_data;
