@@ -624,14 +624,18 @@ static bool range_involved(struct tracer *tr, struct aspace *as, uint64_t lo,
 	return false;
 }
 
+/*
+ * Whether any VMA's anon_vma state is unknown (fork copies it: a child's
+ * VMA is a "fork child" exactly when the parent's had an anon_vma).  Stack
+ * growth is not a reason: the child's stack is reconciled in the child.
+ */
 static bool any_uncertain(struct tracer *tr, struct aspace *as)
 {
 	size_t i;
 
 	model_vmas(tr, as, 0, UINT64_MAX);
 	for (i = 0; i < tr->nmv; i++)
-		if (mvma_uncertain(&tr->mv[i]) ||
-		    (tr->mv[i].flags & ASPACE_VM_GROWSDOWN))
+		if (mvma_uncertain(&tr->mv[i]))
 			return true;
 	return false;
 }
