@@ -1144,3 +1144,272 @@ TEST(test_mremap_s17_validation)
 	aspace_free(as);
 	return PASS;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Counters (spec/04 §10) and the 6.18.44 observations                    */
+/* ---------------------------------------------------------------------- */
+
+/* Shrink by d: total, data, locked and commit all drop by d. */
+TEST(test_mremap_c01_shrink_counters)
+{
+	struct aspace *as = mr_new();
+	struct aspace_counters c;
+
+	ASSERT_EQ(map_anon(as, 0, 8, RW, MAP_LOCKED), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(8), PG(3), 0, 0), (int64_t)AT(0));
+	c = cnt(as);
+	ASSERT_EQ(c.total_vm, 3);
+	ASSERT_EQ(c.data_vm, 3);
+	ASSERT_EQ(c.locked_vm, 3);
+	ASSERT_EQ(c.committed, 3);
+	ASSERT_EQ(c.hiwater_vm, 8);
+	ASSERT_EQ(aspace_validate(as), 0);
+	aspace_free(as);
+	return PASS;
+}
+
+/* Grow in place by d: +d everywhere; the locked tail is populated. */
+TEST(test_mremap_c02_grow_in_place_counters)
+{
+	struct aspace *as = mr_new();
+	struct aspace_counters c;
+
+	ASSERT_EQ(map_anon(as, 0, 2, RW, MAP_LOCKED), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(2), PG(5), 0, 0), (int64_t)AT(0));
+	c = cnt(as);
+	ASSERT_EQ(c.total_vm, 5);
+	ASSERT_EQ(c.locked_vm, 5);
+	ASSERT_EQ(c.committed, 5);
+	ASSERT_LAYF(as, "0-5:rw-p/a1 rd wr mr mw me lo ac");
+	aspace_free(as);
+	return PASS;
+}
+
+/* Move n -> n': net n' - n for total/locked/commit; hiwater not raised by
+ * the moment both copies exist. */
+TEST(test_mremap_c03_move_counters)
+{
+	struct aspace *as = mr_new();
+	struct aspace_counters c;
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, MAP_LOCKED), 0);
+	ASSERT_EQ(map_anon(as, 4, 1, RO, 0), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(4), PG(6), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	c = cnt(as);
+	ASSERT_EQ(c.total_vm, 7);
+	ASSERT_EQ(c.locked_vm, 6);
+	ASSERT_EQ(c.committed, 6);
+	ASSERT_EQ(c.hiwater_vm, 7);
+	ASSERT_LAYF(as, "4-5:r--p rd mr mw me | "
+		    "20-26:rw-p/a1 rd wr mr mw me lo ac");
+	aspace_free(as);
+	return PASS;
+}
+
+/*
+ * A FIXED move that shrinks an accountable mapping: the tail is released,
+ * then the move charges the difference again and never gives it back
+ * (6.18.44: Committed_AS stays up by the shrunk size after everything is
+ * unmapped; docs/kernel-notes.md).
+ */
+TEST(test_mremap_c04_fixed_shrink_move_leaks_commit)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 8, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(8), PG(3), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	ASSERT_EQ(cnt(as).total_vm, 3);
+	ASSERT_EQ(cnt(as).committed, 8);
+	ASSERT_EQ(aspace_munmap(as, AT(20), PG(3)), 0);
+	ASSERT_EQ(cnt(as).committed, 5);
+	ASSERT_EQ(aspace_validate(as), 0);
+	aspace_free(as);
+	return PASS;
+}
+
+/* DONTUNMAP of n: +n total and commit; the old VMA keeps `ac`. */
+TEST(test_mremap_c05_dontunmap_counters)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(4), PG(4), MAYMOVE | DONTUNMAP | FIXED,
+		     AT(20)), (int64_t)AT(20));
+	ASSERT_EQ(cnt(as).total_vm, 8);
+	ASSERT_EQ(cnt(as).committed, 8);
+	ASSERT_LAYF(as, "0-4:rw-p rd wr mr mw me ac | "
+		    "20-24:rw-p rd wr mr mw me ac");
+	ASSERT_EQ(aspace_munmap(as, AT(0), PG(40)), 0);
+	ASSERT_EQ(cnt(as).committed, 0);
+	aspace_free(as);
+	return PASS;
+}
+
+/*
+ * DONTUNMAP of part of a locked VMA (6.18.44): the source is not split;
+ * the whole of it loses `lo` while locked_vm only grows by the moved
+ * pages: all 8 locked pages of the source stay counted for good.
+ *  page    0 1 2 3 4 5 6 7	  20 21
+ *  before  L L L L L L L L
+ *  after   A A A A A A A A	  L  L	 (A: same VMA, `lo` gone)
+ */
+TEST(test_mremap_c06_dontunmap_partial_locked)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 8, RW, MAP_LOCKED), 0);
+	ASSERT_EQ(mr(as, AT(2), PG(2), PG(2), MAYMOVE | DONTUNMAP | FIXED,
+		     AT(20)), (int64_t)AT(20));
+	ASSERT_LAYF(as, "0-8:rw-p/a1 rd wr mr mw me ac | "
+		    "20-22:rw-p/a1 rd wr mr mw me lo ac");
+	ASSERT_EQ(cnt(as).locked_vm, 10);
+	ASSERT_EQ(aspace_munmap(as, AT(0), PG(64)), 0);
+	ASSERT_EQ(cnt(as).locked_vm, 8);
+	ASSERT_EQ(aspace_validate(as), 0);
+	aspace_free(as);
+	return PASS;
+}
+
+/*
+ * DONTUNMAP of an unfaulted VMA to right after (or before) itself: the
+ * destination's re-based pgoff is contiguous with the source, which it
+ * merges with (6.18.44: one VMA [0, 8); no self-merge guard as in 6.12.y).
+ */
+TEST(test_mremap_c07_dontunmap_self_merge)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(4), PG(4), MAYMOVE | DONTUNMAP | FIXED,
+		     AT(4)), (int64_t)AT(4));
+	ASSERT_LAY(as, "0-8:rw-p");
+	ASSERT_EQ(cnt(as).total_vm, 8);
+	ASSERT_EQ(cnt(as).committed, 8);
+	aspace_free(as);
+
+	as = mr_new();
+	ASSERT_EQ(map_anon(as, 4, 4, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(4), PG(4), PG(4), MAYMOVE | DONTUNMAP | FIXED,
+		     AT(0)), (int64_t)AT(0));
+	ASSERT_LAY(as, "0-8:rw-p");
+	aspace_free(as);
+	return PASS;
+}
+
+/* Moving the tail of an unfaulted VMA to right after itself: merge with
+ * the source, then the source range is unmapped (6.18.44). */
+TEST(test_mremap_c08_unfaulted_move_next_to_itself)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(2), PG(2), PG(2), MAYMOVE | FIXED, AT(4)),
+		  (int64_t)AT(4));
+	ASSERT_LAY(as, "0-2:rw-p | 4-6:rw-p");
+	ASSERT_EQ(cnt(as).committed, 4);
+	aspace_free(as);
+	return PASS;
+}
+
+/* DONTUNMAP of part of a faulted VMA keeps its anon_vma. */
+TEST(test_mremap_c09_dontunmap_partial_keeps_anon)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(fault(as, 0, 4), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(2), PG(2), MAYMOVE | DONTUNMAP | FIXED,
+		     AT(20)), (int64_t)AT(20));
+	ASSERT_LAY(as, "0-4:rw-p/a1 | 20-22:rw-p/a1");
+	aspace_free(as);
+	return PASS;
+}
+
+/* old_len 0 on a shared mapping: a second VMA of the same object at the
+ * pgoff of addr; nothing unmapped (6.18.44: VmSize + new_len). */
+TEST(test_mremap_c10_old_len_zero_shared)
+{
+	struct aspace *as = mr_new();
+	struct aspace_vma_info a, b;
+	uint64_t out;
+
+	ASSERT_EQ(aspace_mmap(as, AT(0), PG(4), RW, MAP_SHARED | MAP_ANONYMOUS |
+			      MAP_FIXED, NULL, 0, &out), 0);
+	ASSERT_EQ(mr(as, AT(1), 0, PG(2), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	ASSERT_LAY(as, "0-4:rw-s | 20-22:rw-s");
+	ASSERT_EQ(aspace_vma_at(as, AT(0), &a), 0);
+	ASSERT_EQ(aspace_vma_at(as, AT(20), &b), 0);
+	ASSERT_TRUE(a.file == b.file);
+	ASSERT_EQ(b.pgoff, 1);
+	ASSERT_EQ(cnt(as).total_vm, 6);
+	aspace_free(as);
+	return PASS;
+}
+
+/* spec/02 scenario 22: a faulted VMA moved keeps the pgoff of its old
+ * address, so new neighbours do not merge with it. */
+TEST(test_mremap_m22_moved_faulted_no_merge)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(fault(as, 0, 4), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(4), PG(4), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	ASSERT_EQ(map_anon(as, 24, 4, RW, 0), 0);
+	ASSERT_EQ(map_anon(as, 16, 4, RW, 0), 0);
+	ASSERT_LAY(as, "16-20:rw-p | 20-24:rw-p/a1 | 24-28:rw-p");
+	aspace_free(as);
+	return PASS;
+}
+
+/* spec/02 scenario 23: unfaulted, its pgoff is re-based: one VMA. */
+TEST(test_mremap_m23_moved_unfaulted_merges)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(0), PG(4), PG(4), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	ASSERT_EQ(map_anon(as, 24, 4, RW, 0), 0);
+	ASSERT_EQ(map_anon(as, 16, 4, RW, 0), 0);
+	ASSERT_LAY(as, "16-28:rw-p");
+	aspace_free(as);
+	return PASS;
+}
+
+/* An unfaulted VMA moved into a hole fills it (3-way merge). */
+TEST(test_mremap_m_unfaulted_fills_hole)
+{
+	struct aspace *as = mr_new();
+
+	ASSERT_EQ(map_anon(as, 0, 2, RW, 0), 0);
+	ASSERT_EQ(map_anon(as, 4, 2, RW, 0), 0);
+	ASSERT_EQ(map_anon(as, 10, 2, RW, 0), 0);
+	ASSERT_EQ(mr(as, AT(10), PG(2), PG(2), MAYMOVE | FIXED, AT(2)),
+		  (int64_t)AT(2));
+	ASSERT_LAY(as, "0-6:rw-p");
+	ASSERT_EQ(cnt(as).map_count, 1);
+	aspace_free(as);
+	return PASS;
+}
+
+/* A moved part of the [stack]-like GROWSDOWN VMA keeps `gd`. */
+TEST(test_mremap_m_growsdown_keeps_gd)
+{
+	struct aspace *as = mr_new();
+	struct aspace_vma_info vi;
+
+	ASSERT_EQ(map_anon(as, 100, 4, RW, MAP_GROWSDOWN), 0);
+	ASSERT_EQ(mr(as, AT(102), PG(2), PG(2), MAYMOVE | FIXED, AT(20)),
+		  (int64_t)AT(20));
+	ASSERT_EQ(aspace_vma_at(as, AT(20), &vi), 0);
+	ASSERT_TRUE(vi.flags & ASPACE_VM_GROWSDOWN);
+	ASSERT_EQ(cnt(as).stack_vm, 4);
+	ASSERT_EQ(aspace_validate(as), 0);
+	aspace_free(as);
+	return PASS;
+}
