@@ -1085,7 +1085,7 @@ static void call_line(struct tracer *tr, struct pt_task *t, bool no_return)
 		return;
 	line = tr->lineno + 1;
 	emit(tr, tr->line.p);
-	if (tt->mm) {
+	if (tt->mm && !no_return) {     /* exit/exit_group change nothing */
 		struct aspace_counters cnt;
 
 		free(tt->mm->last_call);
