@@ -388,7 +388,7 @@ static void on_exec_event(struct pt_session *s, struct pt_task *t)
 		if (o && o != t) {
 			pid_t leader = t->tid;
 
-			task_gone(s, t, 0);     /* the old leader's record */
+			task_gone(s, t, -1);    /* superseded by the exec */
 			task_unhash(s, o);
 			o->tid = leader;
 			task_hash(s, o);

@@ -71,7 +71,8 @@ struct pt_hooks {
 			 struct pt_task *child, uint64_t flags);
 	/* The task is exiting; its address space is still readable. */
 	void (*on_exit_event)(void *ctx, struct pt_task *t);
-	/* The task is gone (wait status @status); t is freed after. */
+	/* The task is gone (wait status @status, or -1: a thread-group
+	 * leader replaced by a non-leader's execve); t is freed after. */
 	void (*on_gone)(void *ctx, struct pt_task *t, int status);
 	/* Called about every 100 ms of tracing (may be NULL). */
 	void (*on_tick)(void *ctx);

@@ -1213,7 +1213,11 @@ static void hook_gone(void *ctx, struct pt_task *t, int status)
 	struct tr_task *tt = tt_of(t);
 
 	tr->line.len = 0;
-	tw_exited(&tr->line, t->tid, status);
+	if (status == -1)       /* the exec'ing thread takes over this pid */
+		tw_printf(&tr->line, "%-5d +++ superseded by execve +++\n",
+			  (int)t->tid);
+	else
+		tw_exited(&tr->line, t->tid, status);
 	emit(tr, tr->line.p);
 	mm_unref(tr, tt->mm);
 	free(tt->exec_text);
