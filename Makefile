@@ -49,10 +49,10 @@ $(BUILD)/libaspace.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL)
 
 $(BUILD)/aspace: $(TOOL_OBJ) $(BUILD)/libaspace.a
-	$(CC) -o $@ $(TOOL_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+	$(CC) -o $@ $(TOOL_OBJ) -Wl,--whole-archive $(BUILD)/libaspace.a -Wl,--no-whole-archive $(LDFLAGS_ALL) -lm
 
 $(BUILD)/aspace-tests: $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a
-	$(CC) -o $@ $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a $(LDFLAGS_ALL) -lm
+	$(CC) -o $@ $(TEST_OBJ) $(TOOL_LIB_OBJ) -Wl,--whole-archive $(BUILD)/libaspace.a -Wl,--no-whole-archive $(LDFLAGS_ALL) -lm
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a
 	@mkdir -p $(dir $@)
