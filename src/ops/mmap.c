@@ -349,6 +349,7 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 				op->pgoff, op->flags, 0, &a);
 	if (err)
 		return err;
+	op->addr = a;           /* anonymous pgoff derives from it */
 	if ((op->flags & ASPACE_MAP_FIXED_NOREPLACE)) {
 		struct vma *v = vma_find(as, a);
 
