@@ -7,7 +7,8 @@
  *
  * The spare list keeps the invariant rt_check() verifies:
  *   nspare >= rt_spares_needed(height, reserved),
- * and never holds more than max(height + 1, that) nodes after an operation.
+ * and never holds more than max(height + 1, that, rt_spares_needed(height,
+ * keep)) nodes after an operation.
  */
 #include <errno.h>
 #include <string.h>
@@ -56,8 +57,16 @@ uint64_t rt_spares_needed(unsigned height, unsigned reserved)
 static uint64_t spare_bound(const struct rt_tree *t)
 {
 	uint64_t need = rt_spares_needed(t->height, t->reserved);
+	uint64_t keep = rt_spares_needed(t->height, t->keep);
 
+	need = need > keep ? need : keep;
 	return need > t->height + 1u ? need : t->height + 1u;
+}
+
+void rt_set_keep(struct rt_tree *t, unsigned nstores)
+{
+	t->keep = nstores;
+	rt_spare_trim(t);
 }
 
 struct rt_node *rt_spare_get(struct rt_tree *t)

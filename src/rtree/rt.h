@@ -32,6 +32,8 @@ struct rt_tree {
 	struct rt_node *spare;      /* free list of reserved nodes */
 	unsigned        nspare;
 	unsigned        reserved;   /* stores guaranteed by rt_reserve() */
+	unsigned        keep;       /* spares for this many stores stay
+				     * pooled between operations (0: none) */
 	size_t          bytes;      /* bytes of nodes allocated (incl. spare) */
 };
 
@@ -43,6 +45,14 @@ struct rt_entry {
 
 /* rt_init() - an empty tree.  Cannot fail.  O(1). */
 void rt_init(struct rt_tree *t);
+
+/*
+ * rt_set_keep() - keep enough spare nodes for @nstores stores pooled
+ * between operations (the default is 0: trim to height + 1 after each),
+ * so a user that reserves before every operation does not allocate and
+ * free nodes each time.  The pool counts in rt_bytes().  Cannot fail.
+ */
+void rt_set_keep(struct rt_tree *t, unsigned nstores);
 
 /* rt_destroy() - free every node (not the values).  Cannot fail.  O(n). */
 void rt_destroy(struct rt_tree *t);
