@@ -41,27 +41,6 @@
 #include "aspace.h"
 #include "fuzz.h"
 
-/*
- * The model is being written while this engine is; reference it weakly so
- * the tool links either way.  fz_model_available() tells whether it is
- * complete enough to fuzz against.
- */
-#pragma weak aspace_config_init
-#pragma weak aspace_new
-#pragma weak aspace_free
-#pragma weak aspace_set_image
-#pragma weak aspace_file_open
-#pragma weak aspace_file_put
-#pragma weak aspace_mmap
-#pragma weak aspace_munmap
-#pragma weak aspace_brk
-#pragma weak aspace_mprotect
-#pragma weak aspace_touch
-#pragma weak aspace_import_maps
-#pragma weak aspace_maps
-#pragma weak aspace_free_text
-#pragma weak aspace_counters
-#pragma weak aspace_validate
 
 #define PG              4096ull
 #define PGALIGN(x)      (((uint64_t)(x) + PG - 1) & ~(PG - 1))
@@ -987,8 +966,8 @@ static int parse_arg(char kind, const char *s, size_t n, uint64_t *out)
 	return (*end || errno) ? -EINVAL : 0;
 }
 
-/* Parse "name(args) [= result]" into @op.  Return 0 or -EINVAL. */
-static int parse_op(const char *line, struct fz_op *op)
+/* fz_parse_op() - see fuzz.h. */
+int fz_parse_op(const char *line, struct fz_op *op)
 {
 	const char *open = strchr(line, '('), *p;
 	int call, depth = 0;
@@ -1431,6 +1410,20 @@ static void run_free(struct run *r)
 }
 
 /*
+ * Cut the [vsyscall] entry (header and its smaps fields) off an smaps text:
+ * the gate area is not a VMA of the mm.  (aspace_import_maps() skips its
+ * header line but, as of this writing, gives its "VmFlags: ex" to the VMA
+ * before it.)
+ */
+static void strip_gate_entry(char *smaps)
+{
+	char *g = strstr(smaps, "ffffffffff600000-");
+
+	if (g && (g == smaps || g[-1] == '\n'))
+		*g = 0;
+}
+
+/*
  * Start the child, snapshot its layout, build the model from it.
  * Return 0, or -errno (setup failure, not a divergence); an import that
  * does not reproduce the kernel's layout is reported as a divergence at
@@ -1473,6 +1466,7 @@ static int run_start(struct run *r, bool with_model)
 		if (!r->as)
 			goto out;
 		aspace_set_image(r->as, &cfg);
+		strip_gate_entry(smaps);
 		err = aspace_import_maps(r->as, smaps, &ie);
 		if (err) {
 			fprintf(r->out, "fuzz: importing the child's smaps "
@@ -1552,6 +1546,26 @@ static bool is_header(const char *s, const char *eol)
 	return p > s && p < eol && *p == '-';
 }
 
+/*
+ * Kernel-internal objects whose inode numbers (and, for the internal
+ * hugetlbfs mount, device) the model cannot know: shared anonymous memory
+ * and anonymous hugetlb.  Return the name when the line ends with one.
+ */
+static const char *hidden_object_name(const char *s, const char *eol)
+{
+	static const char *names[] = { "/dev/zero (deleted)",
+				       "/anon_hugepage (deleted)" };
+	size_t i, n = (size_t)(eol - s);
+
+	for (i = 0; i < NELEM(names); i++) {
+		size_t l = strlen(names[i]);
+
+		if (n > l && !memcmp(eol - l, names[i], l))
+			return names[i];
+	}
+	return NULL;
+}
+
 static int entries_parse(struct entries *es, const char *text)
 {
 	uint64_t shm_ino[256];
@@ -1566,8 +1580,8 @@ static int entries_parse(struct entries *es, const char *text)
 			eol = s + strlen(s);
 		if (is_header(s, eol)) {
 			struct entry *e;
-			const char *dz = "/dev/zero (deleted)";
-			size_t ll = (size_t)(eol - s), dl = strlen(dz);
+			const char *dz = hidden_object_name(s, eol);
+			size_t ll = (size_t)(eol - s);
 
 			if (es->n == cap) {
 				int nc = cap ? cap * 2 : 64;
@@ -1581,7 +1595,7 @@ static int entries_parse(struct entries *es, const char *text)
 			e = &es->e[es->n++];
 			memset(e, 0, sizeof(*e));
 			e->start = strtoull(s, NULL, 16);
-			if (ll > dl && !memcmp(eol - dl, dz, dl)) {
+			if (dz) {
 				char range[64], perms[8], off[32], dev[16];
 				unsigned long long ino;
 				int k;
@@ -1596,8 +1610,10 @@ static int entries_parse(struct entries *es, const char *text)
 					e->line = malloc(160);
 					if (e->line)
 						snprintf(e->line, 160,
-							 "%s %s %s %s shmem#%d %s",
-							 range, perms, off, dev,
+							 "%s %s %s %s #%d %s",
+							 range, perms, off,
+							 dz[1] == 'a' ? "hugetlbfs"
+								      : dev,
 							 k, dz);
 				}
 			}
@@ -1821,10 +1837,18 @@ static bool op_range(const struct run *r, const struct fz_op *op,
 		/* MAP_FIXED replaces like munmap */
 		__attribute__((fallthrough));
 	case FZ_MUNMAP:
-	case FZ_MPROTECT:
 		len = PGALIGN(a[1]);
 		if ((a[0] & (PG - 1)) || a[1] == 0 || len == 0 ||
 		    a[0] > TASK_SIZE || len > TASK_SIZE - a[0])
+			return false;
+		*lo = a[0];
+		*hi = a[0] + len;
+		return true;
+	case FZ_MPROTECT:
+		/* No TASK_SIZE check: it changes VMAs up to the first hole. */
+		len = PGALIGN(a[1]);
+		if ((a[0] & (PG - 1)) || a[1] == 0 || len == 0 ||
+		    a[0] + len <= a[0])
 			return false;
 		*lo = a[0];
 		*hi = a[0] + len;
@@ -2225,16 +2249,16 @@ static void gen_errors(struct run *r, struct fz_op *op)
 		break;
 	case FZ_MUNMAP:
 	case FZ_MPROTECT:
-	case FZ_TOUCH:
+	case FZ_TOUCH:      /* its access stays READ or WRITE: a pseudo-call */
 		if (k < 30)
 			op->a[0] = bad_addr(r, op->a[0]);
 		else if (k < 70)
 			op->a[1] = bad_len(r, op->a[0]);
-		else if (op->call != FZ_MUNMAP)
+		else if (op->call == FZ_MPROTECT)
 			op->a[2] = rnd(g, 64) | (chance(g, 30) ? PROT_GROWSDOWN : 0)
 				   | (chance(g, 30) ? PROT_GROWSUP : 0);
 		else
-			op->a[1] += 64 * PG;    /* across holes */
+			op->a[1] += 64 * PG;    /* across holes (touch: EFAULT) */
 		break;
 	case FZ_BRK:
 		op->a[0] = chance(g, 50) ? bad_addr(r, op->a[0])
@@ -2279,12 +2303,23 @@ static int run_ops(struct run *r, struct fz_op *ops, int n, bool generate,
 		struct fz_op *op = &ops[i];
 		bool full;
 
-		if (generate)
-			run_generate(r, op);
+		if (generate) {
+			int tries = 0;
+
+			/* Redraw calls that would reach the child's memory. */
+			do
+				run_generate(r, op);
+			while (!op_is_safe(r, op) && ++tries < 4);
+		}
 		op->skipped = !op_is_safe(r, op);
 		op->kret = op->mret = 0;
-		if (op->skipped)
+		if (op->skipped) {
+			if (r->o && r->o->verbose >= 2 && !r->quiet)
+				fprintf(r->out, "  %4d (skipped) %s\n", i,
+					fz_format_op(op, false, buf,
+						     sizeof(buf)));
 			continue;
+		}
 		if (fz_child_call(r->c, op)) {
 			*err = -EPIPE;
 			run_report(r, "  the kernel child died at call %d\n", i);
@@ -2445,16 +2480,6 @@ void fz_options_init(struct fz_options *o)
 	o->shrink = true;
 }
 
-/* fz_model_available() - see fuzz.h. */
-bool fz_model_available(void)
-{
-	return aspace_config_init && aspace_new && aspace_free &&
-	       aspace_set_image && aspace_file_open && aspace_file_put &&
-	       aspace_mmap && aspace_munmap && aspace_brk && aspace_mprotect &&
-	       aspace_touch && aspace_import_maps && aspace_maps &&
-	       aspace_free_text && aspace_counters && aspace_validate;
-}
-
 /* The limits profile's setup, drawn from the seed and the child's usage. */
 static void limits_setup(uint64_t seed, struct fz_setup *s)
 {
@@ -2503,7 +2528,7 @@ static int run_seed(const struct fz_options *o, uint64_t seed,
 		     &err);
 	st->kernel_runs++;
 	st->seeds++;
-	for (i = 0; i < o->nops && (at < 0 || i <= at); i++) {
+	for (i = 0; i < o->nops && (at < -1 || i <= at); i++) {
 		if (ops[i].skipped)
 			st->skipped++;
 		else if (ops[i].kret < 0 && ops[i].kret > -4096)
@@ -2511,7 +2536,8 @@ static int run_seed(const struct fz_options *o, uint64_t seed,
 		else
 			st->ok++;
 	}
-	st->ops += (uint64_t)(at >= 0 && at < o->nops ? at + 1 : o->nops);
+	st->ops += (uint64_t)(at == -1 ? 0 : at >= 0 && at < o->nops ? at + 1
+							: o->nops);
 	if (at == -2) {
 		fprintf(out, "seed %" PRIu64 ": setup failed: %s\n", seed,
 			strerror(-err));
@@ -2519,6 +2545,14 @@ static int run_seed(const struct fz_options *o, uint64_t seed,
 		goto out;
 	}
 	if (o->kernel_only) {
+		if (at < o->nops) {
+			fprintf(out, "seed %" PRIu64 ": the kernel child died "
+				"at call %d\n%s", seed, at,
+				r.div_text ? r.div_text : "");
+			st->failed_seeds++;
+			ret = 1;
+			goto out;
+		}
 		if (o->verbose) {
 			char *maps = fz_child_read(r.c, "maps");
 
@@ -2604,8 +2638,6 @@ int fz_campaign(const struct fz_options *o, struct fz_stats *st)
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
-	if (!o->kernel_only && !fz_model_available())
-		return -ENOSYS;
 	for (seed = o->seed_first; seed <= o->seed_last; seed++) {
 		r = run_seed(o, seed, st);
 		if (r < 0) {
@@ -2635,8 +2667,6 @@ int fz_replay_listing(const char *text, FILE *out)
 	fz_options_init(&o);
 	o.out = out;
 	memset(&r, 0, sizeof(r));
-	if (!fz_model_available())
-		return -ENOSYS;
 	while (*s) {
 		const char *eol = strchr(s, '\n');
 		char line[1024];
@@ -2687,7 +2717,7 @@ int fz_replay_listing(const char *text, FILE *out)
 				ops = no;
 				cap = nc;
 			}
-			if (parse_op(p, &ops[n]))
+			if (fz_parse_op(p, &ops[n]))
 				goto bad;
 			n++;
 		}

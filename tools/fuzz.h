@@ -90,13 +90,6 @@ struct fz_stats {
 void fz_options_init(struct fz_options *o /* OUT */);
 
 /*
- * fz_model_available() - true when the library provides every model call
- * the engine uses (the engine links against weak references while the
- * model is being written).  Cost: O(1).
- */
-bool fz_model_available(void);
-
-/*
  * fz_campaign() - run seeds seed_first..seed_last.
  * @o:  options; @st: totals (may be NULL).
  * Return: 0 when no seed diverged, 1 when some did, -errno when the kernel
@@ -116,6 +109,12 @@ int fz_campaign(const struct fz_options *o, struct fz_stats *st /* OUT */);
  *         unparsable line (reported on @out), other -errno for setup errors.
  */
 int fz_replay_listing(const char *text, FILE *out);
+
+/*
+ * fz_parse_op() - parse one listing line ("name(args) [= result]") as
+ * fz_format_op() prints it.  Return: 0, or -EINVAL.
+ */
+int fz_parse_op(const char *line, struct fz_op *op /* OUT */);
 
 /* ---------------------------------------------------------------------- */
 /* The kernel child on its own (used by tests/kernel/test_kernel_facts.c)  */
