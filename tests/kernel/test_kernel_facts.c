@@ -365,3 +365,103 @@ TEST(kfact_fixed_noreplace_eexist)
 	ASSERT_EQ(b, -EEXIST);
 	return PASS;
 }
+
+/*
+ * ext4 declares MAP_SYNC support (FOP_MMAP_SYNC), so MAP_SHARED_VALIDATE |
+ * MAP_SYNC passes the flag-mask check on a regular ext4 file: a PROT_WRITE
+ * request on an O_RDONLY descriptor fails with EACCES, and a valid one
+ * fails in ext4's mmap hook with EOPNOTSUPP after a MAP_FIXED range was
+ * unmapped (a hole is left).  shmem (memfd) lacks it: EOPNOTSUPP at the
+ * mask check, before EACCES, and the MAP_FIXED range stays mapped.
+ */
+TEST(kfact_map_sync_ext4_vs_shmem)
+{
+	START_CHILD(c);
+	int sv = 0x03 | 0x80000;        /* MAP_SHARED_VALIDATE | MAP_SYNC */
+	int64_t ro, mro, base, hole, kept;
+	uint64_t end = 0;
+
+	ro = kmmap(c, 0, PG, PROT_WRITE, sv, FZ_FD_EXT4_RO, 0);
+	mro = kmmap(c, 0, PG, PROT_WRITE, sv, FZ_FD_MEMFD_RO, 0);
+	base = kmmap(c, ARENA, 4 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	hole = kmmap(c, ARENA + PG, PG, PROT_READ, sv | MAP_FIXED,
+		     FZ_FD_EXT4_RW, 0);
+	kept = kmmap(c, ARENA + 2 * PG, PG, PROT_READ, sv | MAP_FIXED,
+		     FZ_FD_MEMFD_RW, 0);
+	ASSERT_EQ(vma_start_at(c, ARENA, &end), ARENA);
+	ASSERT_EQ(end, ARENA + PG);                    /* page 1 unmapped */
+	ASSERT_EQ(vma_start_at(c, ARENA + 2 * PG, &end), ARENA + 2 * PG);
+	fz_child_stop(c);
+	ASSERT_EQ(ro, -EACCES);
+	ASSERT_EQ(mro, -EOPNOTSUPP);
+	ASSERT_EQ(base, (int64_t)ARENA);
+	ASSERT_EQ(hole, -EOPNOTSUPP);
+	ASSERT_EQ(kept, -EOPNOTSUPP);
+	ASSERT_EQ(end, ARENA + 4 * PG);                /* pages 2-3 intact */
+	return PASS;
+}
+
+/*
+ * Anonymous MAP_HUGETLB with MAP_NORESERVE succeeds even with no huge page
+ * in the pool (nothing is reserved at mmap time); the length is rounded up
+ * to 2 MiB, the address is 2 MiB aligned, the name is
+ * "/anon_hugepage (deleted)".  Without MAP_NORESERVE: ENOMEM.
+ */
+TEST(kfact_hugetlb_noreserve_without_pool)
+{
+	char *mi = fz_read_text_file("/proc/meminfo"), *p;
+	uint64_t nfree = 0;
+
+	p = mi ? strstr(mi, "HugePages_Free:") : NULL;
+	if (p)
+		nfree = strtoull(p + 15, NULL, 10);
+	free(mi);
+	if (!p || nfree)
+		SKIP("needs a machine with an empty huge page pool");
+	{
+		START_CHILD(c);
+		char *maps;
+		int64_t a, b;
+
+		a = kmmap(c, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			  MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE, -1, 0);
+		b = kmmap(c, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			  MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		maps = fz_child_read(c, "maps");
+		fz_child_stop(c);
+		ASSERT_TRUE(a > 0);
+		ASSERT_EQ(a % (int64_t)(2 * MIB), 0);
+		ASSERT_EQ(b, -ENOMEM);
+		{
+			char want[64];
+
+			snprintf(want, sizeof(want), "%llx-%llx ",
+				 (unsigned long long)a,
+				 (unsigned long long)(a + 2 * MIB));
+			ASSERT_TRUE(maps && strstr(maps, want));
+			ASSERT_TRUE(strstr(strstr(maps, want),
+					   "/anon_hugepage (deleted)"));
+		}
+		free(maps);
+	}
+	return PASS;
+}
+
+/* The gate area is listed in /proc/PID/smaps too (last, "VmFlags: ex"),
+ * although it is not a VMA: importers of smaps text must skip its block. */
+TEST(kfact_smaps_lists_vsyscall_gate)
+{
+	START_CHILD(c);
+	char *smaps = fz_child_read(c, "smaps"), *g;
+
+	fz_child_stop(c);
+	g = smaps ? strstr(smaps, "ffffffffff600000-ffffffffff601000 --xp") : NULL;
+	if (!g) {
+		free(smaps);
+		SKIP("no vsyscall gate (vsyscall=none?)");
+	}
+	ASSERT_TRUE(strstr(g, "VmFlags: ex \n") != NULL);
+	free(smaps);
+	return PASS;
+}
