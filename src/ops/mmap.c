@@ -72,6 +72,10 @@ static int mmap_check_file(struct mmap_op *op)
 	const struct aspace_file_desc *d = &op->file->desc;
 	unsigned fl = d->flags;
 	int type = op->flags & MAP_TYPE_MASK;
+	/* ext4-like files declare FOP_MMAP_SYNC (DAX capable): MAP_SYNC
+	 * passes here and is refused by the mmap hook when not DAX. */
+	int mask = LEGACY_MAP_MASK |
+		(d->kind == ASPACE_FILE_REGULAR ? ASPACE_MAP_SYNC : 0);
 
 	if (!mmap_file_size_ok(op->file, op->pgoff, op->len))
 		return -EOVERFLOW;
@@ -80,8 +84,8 @@ static int mmap_check_file(struct mmap_op *op)
 		op->flags &= LEGACY_MAP_MASK;
 		/* fall through */
 	case ASPACE_MAP_SHARED_VALIDATE:
-		if (op->flags & ~LEGACY_MAP_MASK)
-			return -EOPNOTSUPP;     /* no DAX: MAP_SYNC too */
+		if (op->flags & ~mask)
+			return -EOPNOTSUPP;
 		if (op->prot & PROT_WRITE) {
 			if (!(fl & ASPACE_O_WRITE))
 				return -EACCES;

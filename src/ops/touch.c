@@ -138,7 +138,7 @@ static bool touch_allowed(const struct aspace *as, const struct vma *v,
 	if (access & ASPACE_TOUCH_WRITE)
 		return (v->flags & VM_WRITE) && !(v->flags & VM_SHADOW_STACK) &&
 			!pk_denied;
-	if (access & ASPACE_TOUCH_EXEC)
+	if ((access & ASPACE_TOUCH_EXEC) && !(access & ASPACE_TOUCH_READ))
 		return (v->flags & VM_EXEC) != 0;
 	return (v->flags & VM_ACCESS_FLAGS) && !pk_denied;
 }
@@ -174,6 +174,7 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 		if (!touch_allowed(as, v, access)) {
 			/* an instruction fetch first faults as a read */
 			if ((access & ASPACE_TOUCH_EXEC) && !write &&
+			    !(access & ASPACE_TOUCH_READ) &&
 			    (v->flags & VM_ACCESS_FLAGS))
 				touch_fault(as, v, p, false);
 			return -EFAULT;
