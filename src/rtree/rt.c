@@ -45,19 +45,49 @@ void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
 	s->ptr = NULL;
 }
 
-uint64_t rt_spares_needed(unsigned height, unsigned reserved)
+/*
+ * The tallest tree that can hold @n entries.  Every node but the root is
+ * at least half full and a root above the leaves has two children, so a
+ * tree of height h >= 2 holds at least 2 * RT_INNER_MIN^(h-2) * RT_LEAF_MIN
+ * entries.
+ */
+static unsigned max_height(uint64_t n)
+{
+	uint64_t least = 2ull * RT_LEAF_MIN;    /* fewest entries at height 2 */
+	unsigned h = 1;
+
+	while (least <= n) {
+		h++;
+		if (least > UINT64_MAX / RT_INNER_MIN)
+			break;
+		least *= RT_INNER_MIN;
+	}
+	return h;
+}
+
+uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved)
 {
 	uint64_t r = reserved;
+	unsigned h;
 
-	/* Store i of r can need one node per level plus a new root, and the
-	 * height grows by at most one per store: sum of (height + i). */
-	return r * height + r * (r + 1) / 2;
+	if (!r)
+		return 0;
+	/* Each store adds at most two entries, so the tree never holds more
+	 * than count + 2r entries while the reservation lasts, and its height
+	 * never exceeds max_height() of that.  A store needs at most one new
+	 * node per level plus a new root.  After a store the bound for the
+	 * remaining r - 1 stores is no larger, so the invariant carries over.
+	 * Linear in r: a multi-VMA operation may reserve hundreds of stores. */
+	h = max_height(count + 2 * r);
+	if (h < height)
+		h = height;
+	return r * (h + 1ull);
 }
 
 static uint64_t spare_bound(const struct rt_tree *t)
 {
-	uint64_t need = rt_spares_needed(t->height, t->reserved);
-	uint64_t keep = rt_spares_needed(t->height, t->keep);
+	uint64_t need = rt_spares_needed(t->height, t->count, t->reserved);
+	uint64_t keep = rt_spares_needed(t->height, t->count, t->keep);
 
 	need = need > keep ? need : keep;
 	return need > t->height + 1u ? need : t->height + 1u;

@@ -101,7 +101,7 @@ int rt_check(const struct rt_tree *t)
 		spares++;
 	if (spares != t->nspare)
 		BAD("nspare %u, list holds %" PRIu64, t->nspare, spares);
-	if (spares < rt_spares_needed(t->height, t->reserved))
+	if (spares < rt_spares_needed(t->height, t->count, t->reserved))
 		BAD("%" PRIu64 " spares for %u reserved stores at height %u",
 		    spares, t->reserved, t->height);
 	if (t->bytes != (nodes + spares) * RT_NODE_SIZE)

@@ -110,7 +110,7 @@ void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s);
 
 /* rt_spares_needed() - nodes that @reserved pending stores can need in a
  * tree of @height.  Cannot fail.  O(1). */
-uint64_t rt_spares_needed(unsigned height, unsigned reserved);
+uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved);
 
 /* rt_spare_get() - a node from the spare list; the caller made sure there
  * is one.  rt_spare_put() - return a node, freeing it if the list is at its

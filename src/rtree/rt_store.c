@@ -448,7 +448,7 @@ int rt_erase(struct rt_tree *t, uint64_t first, uint64_t last)
 
 int rt_reserve(struct rt_tree *t, unsigned nstores)
 {
-	int err = rt_spare_fill(t, rt_spares_needed(t->height,
+	int err = rt_spare_fill(t, rt_spares_needed(t->height, t->count,
 						    t->reserved + nstores));
 
 	if (err)
