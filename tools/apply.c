@@ -21,11 +21,7 @@
  * tools link meanwhile; a missing one makes the call unsupported at run
  * time.  Remove each line when its function has landed.
  */
-#pragma weak aspace_mmap
-#pragma weak aspace_munmap
 #pragma weak aspace_mremap
-#pragma weak aspace_mprotect
-#pragma weak aspace_pkey_mprotect
 #pragma weak aspace_madvise
 #pragma weak aspace_mlock
 #pragma weak aspace_mlock2
@@ -34,10 +30,6 @@
 #pragma weak aspace_munlockall
 #pragma weak aspace_mseal
 #pragma weak aspace_set_anon_name
-#pragma weak aspace_touch
-#pragma weak aspace_brk
-#pragma weak aspace_vma_at
-#pragma weak aspace_find_vma
 
 #define PROT_RWX        7
 #define MAP_SHARED_     0x01
@@ -414,16 +406,8 @@ static int do_process_madvise(struct apply_ctx *ctx, struct ms_task *t,
 static bool api_ready(enum tsys sys)
 {
 	switch (sys) {
-	case TS_MMAP:            return aspace_mmap && aspace_munmap;
 	case TS_MREMAP:          return aspace_mremap != NULL;
-	case TS_BRK:             return aspace_brk != NULL;
-	case TS_SHMAT:           return aspace_mmap && aspace_munmap;
-	case TS_SHMDT:           return aspace_vma_at && aspace_find_vma &&
-					aspace_munmap;
 	case TS_PROCESS_MADVISE: return aspace_madvise != NULL;
-	case TS_MUNMAP:          return aspace_munmap != NULL;
-	case TS_MPROTECT:        return aspace_mprotect != NULL;
-	case TS_PKEY_MPROTECT:   return aspace_pkey_mprotect != NULL;
 	case TS_MADVISE:         return aspace_madvise != NULL;
 	case TS_MLOCK:           return aspace_mlock != NULL;
 	case TS_MLOCK2:          return aspace_mlock2 != NULL;
@@ -432,7 +416,6 @@ static bool api_ready(enum tsys sys)
 	case TS_MUNLOCKALL:      return aspace_munlockall != NULL;
 	case TS_MSEAL:           return aspace_mseal != NULL;
 	case TS_PRCTL:           return aspace_set_anon_name != NULL;
-	case TS_TOUCH:           return aspace_touch != NULL;
 	default:                 return true;
 	}
 }

@@ -23,10 +23,6 @@
  * time.  Remove each line when its function has landed.
  */
 #pragma weak aspace_fork
-#pragma weak aspace_maps
-#pragma weak aspace_free_text
-#pragma weak aspace_for_each_vma
-#pragma weak aspace_import_maps
 
 struct ms_file_ent {
 	char               *path;
@@ -256,10 +252,6 @@ static int mm_build(struct model_set *ms, const struct aspace_config *cfg,
 	if (!as)
 		return -ENOMEM;
 	if (layout && *layout) {
-		if (!aspace_import_maps) {
-			aspace_free(as);
-			return -ENOSYS;
-		}
 		err = aspace_import_maps(as, layout, &ms->err);
 		if (err) {
 			aspace_free(as);
@@ -502,7 +494,7 @@ void ms_exit(struct model_set *ms, struct ms_task *t, int status)
 		return;
 	if (t->exec_pending)
 		ms_exec_finish(ms, t, NULL, 0);
-	if (!t->is_thread && t->mm && aspace_maps) {
+	if (!t->is_thread && t->mm) {
 		char *maps = aspace_maps(t->mm->as, 0);
 
 		if (maps) {
@@ -650,7 +642,7 @@ uint64_t ms_vma_count(struct model_set *ms)
 	for (i = 0; i < ms->ntasks; i++) {
 		struct ms_task *t = ms->tasks[i];
 
-		if (t->mm && t->mm->mark != ms->mark && aspace_for_each_vma) {
+		if (t->mm && t->mm->mark != ms->mark) {
 			t->mm->mark = ms->mark;
 			aspace_for_each_vma(t->mm->as, 0, UINT64_MAX, count_vma, &n);
 		} else if (t->exited && t->final_maps) {
@@ -669,7 +661,7 @@ uint64_t ms_vma_count(struct model_set *ms)
  */
 char *ms_layout_json(const struct aspace *as)
 {
-	char *text = aspace_maps ? aspace_maps(as, ASPACE_MAPS_SMAPS) : NULL;
+	char *text = aspace_maps(as, ASPACE_MAPS_SMAPS);
 	struct ms_buf b = { 0 };
 	const char *s;
 	bool open = false, first = true;
@@ -684,10 +676,15 @@ char *ms_layout_json(const struct aspace *as)
 		char perms[5], dev[16];
 		int name_at = 0;
 
-		if (sscanf(s, "%llx-%llx %4s %llx %15s %llu %n", &start, &end,
-			   perms, &off, dev, &inode, &name_at) >= 6 && name_at) {
-			char *name = strndup(s + name_at, len - (size_t)name_at);
+		if (sscanf(s, "%llx-%llx %4s %llx %15s %llu%n", &start, &end,
+			   perms, &off, dev, &inode, &name_at) >= 6 && name_at &&
+		    (size_t)name_at <= len) {
+			size_t at = (size_t)name_at;
+			char *name;
 
+			while (at < len && s[at] == ' ')
+				at++;
+			name = strndup(s + at, len - at);
 			if (open)
 				ms_buf_add(&b, "}");
 			ms_buf_add(&b, "%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", "

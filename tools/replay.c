@@ -20,11 +20,6 @@
 #include "apply.h"
 #include "tools.h"
 
-/* Still being written by other developers: weak until they land. */
-#pragma weak aspace_maps
-#pragma weak aspace_free_text
-#pragma weak aspace_import_maps
-
 struct replay {
 	const char      *name;          /* for messages */
 	bool             json;
@@ -144,7 +139,7 @@ static int print_task(struct ms_task *t, void *arg)
 		free(js);
 		return 0;
 	}
-	if (as && aspace_maps)
+	if (as)
 		text = aspace_maps(as, 0);
 	body = as ? text : t->final_maps;
 	if (pc->rp->has_pids)
@@ -253,8 +248,7 @@ int replay_text(const char *name, const char *path, const char *text,
 				}
 				/* check it now, to name the maps file on error */
 				scratch = aspace_new(&cfg);
-				r = scratch && aspace_import_maps ?
-					aspace_import_maps(scratch, mt, &ie) : -ENOSYS;
+				r = scratch ? aspace_import_maps(scratch, mt, &ie) : -ENOMEM;
 				aspace_free(scratch);
 				if (r) {
 					if (r == -EINVAL)
