@@ -290,6 +290,20 @@ TEST(parse_y_path_with_escapes)
 	return PASS;
 }
 
+/* strace 6.1 output, observed: '>' as \76, '<' as \74, \n, \\, \" */
+TEST(parse_y_path_strace_escapes_observed)
+{
+	struct call_rec r = { 0 };
+	struct trace_error e;
+
+	ASSERT_EQ(parse1("17194 mmap(NULL, 4096, PROT_READ, MAP_SHARED, "
+			 "3</tmp/rp/a b\\76c\\nd\\\\e\\\"f\\74g>, 0) = 0x7fde45fb9000",
+			 &r, &e), 0);
+	ASSERT_STR_EQ(r.paths[4], "/tmp/rp/a b>c\nd\\e\"f<g");
+	rec_clear(&r);
+	return PASS;
+}
+
 TEST(parse_numeric_leftover_in_flag_set)
 {
 	struct call_rec r = { 0 };
