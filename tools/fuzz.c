@@ -208,19 +208,22 @@ static int64_t child_dropcap(uint64_t cap)
 	return raw6(SYS_capset, (long)&hdr, (long)data, 0, 0, 0, 0);
 }
 
+/* System call numbers of enum fz_call (touch is not a system call). */
+static const long call_nr[FZ_NCALLS] = {
+	[FZ_MMAP] = SYS_mmap, [FZ_MUNMAP] = SYS_munmap,
+	[FZ_MPROTECT] = SYS_mprotect, [FZ_BRK] = SYS_brk, [FZ_TOUCH] = -1,
+	[FZ_MREMAP] = SYS_mremap, [FZ_MADVISE] = SYS_madvise,
+	[FZ_MLOCK] = SYS_mlock, [FZ_MLOCK2] = 325 /* mlock2 */,
+	[FZ_MUNLOCK] = SYS_munlock, [FZ_MLOCKALL] = SYS_mlockall,
+	[FZ_MUNLOCKALL] = SYS_munlockall, [FZ_MSEAL] = ASPACE_SYS_mseal,
+	[FZ_PKEY_MPROTECT] = 329 /* pkey_mprotect */,
+};
+
 static int64_t child_exec(const struct wire_req *q)
 {
 	const uint64_t *a = q->a;
 
 	switch (q->call) {
-	case FZ_MMAP:
-		return raw6(SYS_mmap, a[0], a[1], a[2], a[3], a[4], a[5]);
-	case FZ_MUNMAP:
-		return raw6(SYS_munmap, a[0], a[1], 0, 0, 0, 0);
-	case FZ_MPROTECT:
-		return raw6(SYS_mprotect, a[0], a[1], a[2], 0, 0, 0);
-	case FZ_BRK:
-		return raw6(SYS_brk, a[0], 0, 0, 0, 0, 0);
 	case FZ_TOUCH:
 		return child_touch(a[0], a[1], a[2]);
 	case W_SETRLIMIT: {
@@ -231,6 +234,8 @@ static int64_t child_exec(const struct wire_req *q)
 	case W_DROPCAP:
 		return child_dropcap(a[0]);
 	}
+	if (q->call < FZ_NCALLS)
+		return raw6(call_nr[q->call], a[0], a[1], a[2], a[3], a[4], a[5]);
 	return -ENOSYS;
 }
 
@@ -709,10 +714,41 @@ static const struct sym map_syms[] = {
 	{ "MAP_UNINITIALIZED", MAP_UNINITIALIZED },
 };
 
+static const struct sym mremap_syms[] = {
+	{ "MREMAP_MAYMOVE", 1 }, { "MREMAP_FIXED", 2 },
+	{ "MREMAP_DONTUNMAP", ASPACE_MREMAP_DONTUNMAP },
+};
+
+static const struct sym mlock2_syms[] = {
+	{ "MLOCK_ONFAULT", ASPACE_MLOCK_ONFAULT },
+};
+
+static const struct sym mcl_syms[] = {
+	{ "MCL_CURRENT", 1 }, { "MCL_FUTURE", 2 },
+	{ "MCL_ONFAULT", ASPACE_MCL_ONFAULT },
+};
+
+/* Advice values are not bits: printed by name, parsed back by name. */
+static const struct sym advice_syms[] = {
+	{ "MADV_NORMAL", 0 }, { "MADV_RANDOM", 1 }, { "MADV_SEQUENTIAL", 2 },
+	{ "MADV_WILLNEED", 3 }, { "MADV_DONTNEED", 4 }, { "MADV_FREE", 8 },
+	{ "MADV_REMOVE", 9 }, { "MADV_DONTFORK", 10 }, { "MADV_DOFORK", 11 },
+	{ "MADV_MERGEABLE", 12 }, { "MADV_UNMERGEABLE", 13 },
+	{ "MADV_HUGEPAGE", 14 }, { "MADV_NOHUGEPAGE", 15 },
+	{ "MADV_DONTDUMP", 16 }, { "MADV_DODUMP", 17 },
+	{ "MADV_WIPEONFORK", 18 }, { "MADV_KEEPONFORK", 19 },
+	{ "MADV_COLD", 20 }, { "MADV_PAGEOUT", 21 },
+	{ "MADV_POPULATE_READ", 22 }, { "MADV_POPULATE_WRITE", 23 },
+	{ "MADV_DONTNEED_LOCKED", 24 }, { "MADV_COLLAPSE", 25 },
+	{ "MADV_HWPOISON", 100 }, { "MADV_SOFT_OFFLINE", 101 },
+	{ "MADV_GUARD_INSTALL", 102 }, { "MADV_GUARD_REMOVE", 103 },
+};
+
 /*
  * Argument kinds of the op table: 'a' address (NULL for 0), 'l' length
  * (decimal), 'p' prot bits, 'f' mmap flags, 'd' descriptor, 'o' offset
- * (hex), 'x' other hex.
+ * (hex), 'r' mremap flags, 'v' madvise advice, 'k' mlock2 flags, 'c'
+ * mlockall flags, 'i' int (decimal), 'x' other hex.
  */
 struct call_desc {
 	const char *name;
@@ -726,6 +762,15 @@ static const struct call_desc calls[FZ_NCALLS] = {
 	[FZ_MPROTECT] = { "mprotect", "alp", false },
 	[FZ_BRK]      = { "brk", "a", true },
 	[FZ_TOUCH]    = { "touch", "alp", false },
+	[FZ_MREMAP]   = { "mremap", "allra", true },
+	[FZ_MADVISE]  = { "madvise", "alv", false },
+	[FZ_MLOCK]    = { "mlock", "al", false },
+	[FZ_MLOCK2]   = { "mlock2", "alk", false },
+	[FZ_MUNLOCK]  = { "munlock", "al", false },
+	[FZ_MLOCKALL] = { "mlockall", "c", false },
+	[FZ_MUNLOCKALL] = { "munlockall", "", false },
+	[FZ_MSEAL]    = { "mseal", "alx", false },
+	[FZ_PKEY_MPROTECT] = { "pkey_mprotect", "alpi", false },
 };
 
 struct sbuf {
@@ -808,11 +853,44 @@ static void fmt_mflags(struct sbuf *b, uint64_t v)
 		sb_printf(b, "%s%#" PRIx64, first ? "" : "|", rest);
 }
 
+static void fmt_bits(struct sbuf *b, uint64_t v, const struct sym *s,
+		     size_t n)
+{
+	uint64_t rest = v & ~syms_mask(s, n);
+	bool first = true;
+
+	sb_syms(b, v, s, n, &first);
+	if (rest || first)
+		sb_printf(b, "%s%#" PRIx64, first ? "" : "|", rest);
+}
+
 static void fmt_arg(struct sbuf *b, char kind, uint64_t v)
 {
 	int fd = (int)(int32_t)v;
+	size_t i;
 
 	switch (kind) {
+	case 'r':
+		fmt_bits(b, v, mremap_syms, NELEM(mremap_syms));
+		break;
+	case 'k':
+		fmt_bits(b, v, mlock2_syms, NELEM(mlock2_syms));
+		break;
+	case 'c':
+		fmt_bits(b, v, mcl_syms, NELEM(mcl_syms));
+		break;
+	case 'v':
+		for (i = 0; i < NELEM(advice_syms); i++)
+			if (advice_syms[i].val == (uint64_t)(int64_t)(int32_t)v)
+				break;
+		if (i < NELEM(advice_syms))
+			sb_printf(b, "%s", advice_syms[i].name);
+		else
+			sb_printf(b, "%d", (int)(int32_t)v);
+		break;
+	case 'i':
+		sb_printf(b, "%d", (int)(int32_t)v);
+		break;
 	case 'a':
 		if (v)
 			sb_printf(b, "%#" PRIx64, v);
@@ -943,6 +1021,17 @@ static int parse_arg(char kind, const char *s, size_t n, uint64_t *out)
 	if (kind == 'f')
 		return parse_syms(s, n, map_type_syms, NELEM(map_type_syms),
 				  map_syms, NELEM(map_syms), out);
+	if (kind == 'r')
+		return parse_syms(s, n, mremap_syms, NELEM(mremap_syms), NULL,
+				  0, out);
+	if (kind == 'k')
+		return parse_syms(s, n, mlock2_syms, NELEM(mlock2_syms), NULL,
+				  0, out);
+	if (kind == 'c')
+		return parse_syms(s, n, mcl_syms, NELEM(mcl_syms), NULL, 0, out);
+	if (kind == 'v' && n && s[0] == 'M')
+		return parse_syms(s, n, advice_syms, NELEM(advice_syms), NULL, 0,
+				  out);
 	if (kind == 'd') {
 		size_t k = 0;
 
@@ -984,6 +1073,11 @@ int fz_parse_op(const char *line, struct fz_op *op)
 		return -EINVAL;
 	op->call = (uint16_t)call;
 	p = open + 1;
+	if (!calls[call].args[0]) {
+		while (*p == ' ')
+			p++;
+		return *p == ')' ? 0 : -EINVAL;
+	}
 	for (;;) {
 		const char *q = p;
 
@@ -1155,6 +1249,8 @@ struct run {
 	uint64_t start_brk, brk;        /* the child's, tracked */
 	struct range owned[MAX_OWNED];  /* non-fixed results outside zones */
 	int nowned;
+	uint64_t init_bytes;            /* size of the child's own VMAs */
+	bool future_locked;             /* mlockall(MCL_FUTURE) in force */
 	struct rng rng;
 	FILE *out;
 	bool quiet;                     /* shrink runs: no reports */
@@ -1449,6 +1545,8 @@ static int run_start(struct run *r, bool with_model)
 	    layout_parse(&r->init, maps) || layout_parse(&r->view, maps))
 		goto out;
 	r->start_brk = im.start_brk;
+	for (i = 0; i < (size_t)r->init.n; i++)
+		r->init_bytes += r->init.v[i].end - r->init.v[i].start;
 	r->brk = fz_child_brk0(r->c);
 	for (i = 0; i < NELEM(arena_candidates); i++)
 		if (!layout_intersects(&r->init, arena_candidates[i],
@@ -1815,6 +1913,26 @@ static int64_t model_apply(struct run *r, const struct fz_op *op)
 		return e ? e : (int64_t)out;
 	case FZ_TOUCH:
 		return aspace_touch(r->as, a[0], a[1], (int)a[2]);
+	case FZ_MREMAP:
+		e = aspace_mremap(r->as, a[0], a[1], a[2], (int)a[3], a[4], &out);
+		return e ? e : (int64_t)out;
+	case FZ_MADVISE:
+		return aspace_madvise(r->as, a[0], a[1], (int)a[2]);
+	case FZ_MLOCK:
+		return aspace_mlock(r->as, a[0], a[1]);
+	case FZ_MLOCK2:
+		return aspace_mlock2(r->as, a[0], a[1], (int)a[2]);
+	case FZ_MUNLOCK:
+		return aspace_munlock(r->as, a[0], a[1]);
+	case FZ_MLOCKALL:
+		return aspace_mlockall(r->as, (int)a[0]);
+	case FZ_MUNLOCKALL:
+		return aspace_munlockall(r->as);
+	case FZ_MSEAL:
+		return aspace_mseal(r->as, a[0], a[1], a[2]);
+	case FZ_PKEY_MPROTECT:
+		return aspace_pkey_mprotect(r->as, a[0], a[1], (int)a[2],
+					    (int)a[3]);
 	}
 	return -ENOSYS;
 }
@@ -1866,6 +1984,13 @@ static bool op_range(const struct run *r, const struct fz_op *op,
 		*hi = PGALIGN(a[0] + a[1]);
 		return true;
 	}
+	/* Range calls of issue 4: [start, start + len) rounded out. */
+	if (a[1] == 0)
+		return false;
+	*lo = a[0] & ~(PG - 1);
+	*hi = PGALIGN(a[0] + a[1]);
+	if (*hi <= *lo)
+		*hi = UINT64_MAX;       /* wrapping: refused, but be careful */
 	return true;
 }
 
@@ -1896,9 +2021,36 @@ static bool op_is_safe(const struct run *r, const struct fz_op *op)
 		}
 		return true;
 	}
-	if (op->call == FZ_MMAP && !(op->a[3] & MAP_FIXED) &&
-	    (op->a[3] & (MAP_POPULATE | MAP_LOCKED)) && op->a[1] > 64 * MIB)
-		return false;   /* keep populated memory small */
+	/* Keep populated (locked) memory small. */
+	if (op->call == FZ_MMAP && op->a[1] > 64 * MIB &&
+	    ((op->a[3] & (MAP_POPULATE | MAP_LOCKED)) || r->future_locked))
+		return false;
+	if (op->call == FZ_MREMAP && op->a[2] > 64 * MIB && r->future_locked)
+		return false;
+	if (op->call == FZ_MADVISE && (op->a[2] == 100 || op->a[2] == 101))
+		return false;   /* MADV_HWPOISON, MADV_SOFT_OFFLINE: never */
+	if (op->call == FZ_MLOCKALL)   /* MCL_CURRENT populates everything */
+		return !(op->a[0] & 1) || (op->a[0] & ASPACE_MCL_ONFAULT) ||
+		       r->init_bytes <= 1024 * MIB;
+	if (op->call == FZ_MUNLOCKALL)
+		return true;
+	if (op->call == FZ_MREMAP) {
+		const uint64_t *a = op->a;
+
+		if ((a[3] & ~7ull) || (a[0] & (PG - 1)))
+			return true;            /* EINVAL before anything */
+		lo = a[0];
+		hi = PGALIGN(a[0] + (a[1] > a[2] ? a[1] : a[2]) + 1);
+		if (hi <= lo || layout_intersects(&r->init, lo, hi))
+			return false;
+		if (a[3] & (2 | ASPACE_MREMAP_DONTUNMAP)) {
+			lo = a[4] & ~(PG - 1);
+			hi = PGALIGN(a[4] + a[2]);
+			if (hi <= lo || layout_intersects(&r->init, lo, hi))
+				return false;
+		}
+		return true;
+	}
 	if (!op_range(r, op, &lo, &hi))
 		return true;
 	return !layout_intersects(&r->init, lo, hi);
@@ -1907,6 +2059,20 @@ static bool op_is_safe(const struct run *r, const struct fz_op *op)
 /* Track what the generator and the guard need after a call. */
 static void run_note(struct run *r, const struct fz_op *op)
 {
+	if (op->call == FZ_MLOCKALL && op->kret == 0)
+		r->future_locked = (op->a[0] & 2) != 0;
+	if (op->call == FZ_MUNLOCKALL && op->kret == 0)
+		r->future_locked = false;
+	if (op->call == FZ_MREMAP && op->kret >= 0 &&
+	    op->kret < (int64_t)TASK_SIZE) {
+		uint64_t lo = (uint64_t)op->kret, hi = lo + PGALIGN(op->a[2]);
+
+		if (!in_zone(r, lo, hi) && r->nowned < MAX_OWNED) {
+			r->owned[r->nowned].lo = lo;
+			r->owned[r->nowned].hi = hi;
+			r->nowned++;
+		}
+	}
 	if (op->call == FZ_BRK && op->kret > 0)
 		r->brk = (uint64_t)op->kret;
 	if (op->call == FZ_MMAP && op->kret >= 0 && op->kret < (int64_t)TASK_SIZE) {
@@ -2158,7 +2324,6 @@ static void gen_default(struct run *r, struct fz_op *op)
 	struct rng *g = &r->rng;
 	uint64_t k = rnd(g, 100);
 
-	memset(op, 0, sizeof(*op));
 	if (k < 34)
 		gen_mmap(r, op);
 	else if (k < 50) {
@@ -2177,6 +2342,102 @@ static void gen_default(struct run *r, struct fz_op *op)
 	else
 		gen_touch(r, op);
 }
+
+static void gen_mremap(struct run *r, struct fz_op *op)
+{
+	struct rng *g = &r->rng;
+	uint64_t k = rnd(g, 100), addr, old_len, new_len, flags, dst = 0;
+	int i = pick_own_vma(r);
+
+	if (i >= 0 && chance(g, 70)) {
+		const struct lvma *v = &r->view.v[i];
+		uint64_t pages = (v->end - v->start) / PG;
+
+		addr = chance(g, 60) ? v->start : v->start + rnd(g, pages) * PG;
+		old_len = chance(g, 50) ? v->end - addr : pick_len(r, addr);
+	} else {
+		addr = pick_addr(r);
+		old_len = pick_len(r, addr);
+	}
+	if (chance(g, 5))
+		old_len = 0;            /* duplicate a shared mapping */
+	if (k < 35)
+		new_len = old_len + (1 + rnd(g, chance(g, 80) ? 16 : 600)) * PG;
+	else if (k < 60)
+		new_len = old_len > PG ? old_len - (1 + rnd(g, old_len / PG - 1)) * PG
+				       : PG;
+	else if (k < 75)
+		new_len = old_len ? old_len : PG;
+	else
+		new_len = pick_len(r, addr);
+	k = rnd(g, 100);
+	if (k < 25)
+		flags = 0;
+	else if (k < 60)
+		flags = 1;              /* MREMAP_MAYMOVE */
+	else if (k < 85) {
+		flags = 1 | 2;          /* MAYMOVE | FIXED */
+		dst = pick_addr(r);
+	} else {
+		flags = 1 | ASPACE_MREMAP_DONTUNMAP;
+		new_len = old_len ? old_len : PG;
+		if (chance(g, 50)) {
+			flags |= 2;
+			dst = pick_addr(r);
+		}
+	}
+	op->call = FZ_MREMAP;
+	op->a[0] = addr;
+	op->a[1] = old_len;
+	op->a[2] = new_len;
+	op->a[3] = flags;
+	op->a[4] = dst;
+}
+
+static void gen_range(struct run *r, struct fz_op *op, int call)
+{
+	op->call = (uint16_t)call;
+	op->a[0] = pick_addr(r);
+	op->a[1] = pick_len(r, op->a[0]);
+}
+
+static void gen_lock(struct run *r, struct fz_op *op)
+{
+	static const uint64_t advice[] = {
+		0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 14, 15, 16, 17, 18, 19,
+		20, 21, 22, 23, 24, 25, 102, 102, 103,
+	};
+	struct rng *g = &r->rng;
+	uint64_t k = rnd(g, 100);
+
+	if (k < 40) {
+		gen_range(r, op, FZ_MADVISE);
+		op->a[2] = advice[rnd(g, NELEM(advice))];
+	} else if (k < 58)
+		gen_range(r, op, FZ_MLOCK);
+	else if (k < 68) {
+		gen_range(r, op, FZ_MLOCK2);
+		op->a[2] = chance(g, 60) ? ASPACE_MLOCK_ONFAULT : 0;
+	} else if (k < 84)
+		gen_range(r, op, FZ_MUNLOCK);
+	else if (k < 88) {
+		static const uint64_t mcl[] = { 1, 2, 3, 1 | 4, 2 | 4, 3 | 4 };
+
+		op->call = FZ_MLOCKALL;
+		op->a[0] = mcl[rnd(g, NELEM(mcl))];
+	} else if (k < 91)
+		op->call = FZ_MUNLOCKALL;
+	else if (k < 95)
+		gen_range(r, op, FZ_MSEAL);
+	else {
+		gen_range(r, op, FZ_PKEY_MPROTECT);
+		op->a[2] = (uint64_t)pick_prot(r);
+		op->a[3] = (uint64_t)(int64_t)(chance(g, 50) ? -1 :
+					       (int)rnd(g, 3));
+	}
+}
+
+static void gen_profile(struct run *r, struct fz_op *op, int profile);
 
 /* Values that exercise the argument checks. */
 static uint64_t bad_len(struct run *r, uint64_t addr)
@@ -2212,11 +2473,48 @@ static void gen_errors(struct run *r, struct fz_op *op)
 	struct rng *g = &r->rng;
 	uint64_t k;
 
-	gen_default(r, op);
+	gen_profile(r, op, FZ_PROFILE_ALL);
 	if (chance(g, 45))
 		return;
 	k = rnd(g, 100);
 	switch (op->call) {
+	case FZ_MREMAP:
+		if (k < 20)
+			op->a[0] = bad_addr(r, op->a[0]);
+		else if (k < 40)
+			op->a[1] = bad_len(r, op->a[0]);
+		else if (k < 60)
+			op->a[2] = bad_len(r, op->a[0]);
+		else if (k < 80)
+			op->a[3] = rnd(g, 16);
+		else
+			op->a[4] = bad_addr(r, op->a[4]);
+		break;
+	case FZ_MADVISE:
+		if (k < 25)
+			op->a[0] = bad_addr(r, op->a[0]);
+		else if (k < 50)
+			op->a[1] = bad_len(r, op->a[0]);
+		else
+			op->a[2] = chance(g, 70) ? rnd(g, 30) : 99 + rnd(g, 8);
+		break;
+	case FZ_MLOCK:
+	case FZ_MUNLOCK:
+	case FZ_MLOCK2:
+	case FZ_MSEAL:
+	case FZ_PKEY_MPROTECT:
+		if (k < 35)
+			op->a[0] = bad_addr(r, op->a[0]);
+		else if (k < 70)
+			op->a[1] = bad_len(r, op->a[0]);
+		else if (op->call == FZ_MLOCK2 || op->call == FZ_MSEAL)
+			op->a[2] = rnd(g, 8);
+		else if (op->call == FZ_PKEY_MPROTECT)
+			op->a[3] = (uint64_t)(int64_t)((int)rnd(g, 20) - 2);
+		break;
+	case FZ_MLOCKALL:
+		op->a[0] = rnd(g, 16);
+		break;
 	case FZ_MMAP:
 		if (k < 15)
 			op->a[0] = bad_addr(r, op->a[0]);
@@ -2267,12 +2565,47 @@ static void gen_errors(struct run *r, struct fz_op *op)
 	}
 }
 
+/* The call mix of a profile (errors mutates the "all" mix). */
+static void gen_profile(struct run *r, struct fz_op *op, int profile)
+{
+	uint64_t k = rnd(&r->rng, 100);
+
+	memset(op, 0, sizeof(*op));
+	switch (profile) {
+	case FZ_PROFILE_MREMAP:
+		if (k < 30)
+			gen_mremap(r, op);
+		else
+			gen_default(r, op);
+		return;
+	case FZ_PROFILE_LOCK:
+		if (k < 35)
+			gen_lock(r, op);
+		else
+			gen_default(r, op);
+		return;
+	case FZ_PROFILE_ALL:
+	case FZ_PROFILE_ERRORS:
+		if (k < 15)
+			gen_mremap(r, op);
+		else if (k < 40)
+			gen_lock(r, op);
+		else
+			gen_default(r, op);
+		return;
+	default:
+		gen_default(r, op);
+	}
+}
+
 static void run_generate(struct run *r, struct fz_op *op)
 {
-	if (r->o && r->o->profile == FZ_PROFILE_ERRORS)
+	int profile = r->o ? (int)r->o->profile : FZ_PROFILE_DEFAULT;
+
+	if (profile == FZ_PROFILE_ERRORS)
 		gen_errors(r, op);
 	else
-		gen_default(r, op);
+		gen_profile(r, op, profile);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2469,6 +2802,16 @@ static void print_listing(FILE *f, const struct fz_op *ops, int n,
 /* Public entry points                                                     */
 /* ---------------------------------------------------------------------- */
 
+/* fz_profile_name() - see fuzz.h. */
+const char *fz_profile_name(int profile)
+{
+	static const char *names[FZ_NPROFILES] = {
+		"default", "errors", "limits", "mremap", "lock", "all",
+	};
+
+	return profile >= 0 && profile < FZ_NPROFILES ? names[profile] : NULL;
+}
+
 /* fz_options_init() - see fuzz.h. */
 void fz_options_init(struct fz_options *o)
 {
@@ -2572,10 +2915,9 @@ static int run_seed(const struct fz_options *o, uint64_t seed,
 	st->failed_seeds++;
 	{
 		char buf[512];
-		const char *pn[] = { "default", "errors", "limits" };
 
 		fprintf(out, "seed %" PRIu64 " (profile %s): divergence %s%d "
-			"of %d\n", seed, pn[o->profile],
+			"of %d\n", seed, fz_profile_name(o->profile),
 			at < 0 ? "in the imported layout, before call " :
 				 "at call ", at < 0 ? 0 : at, o->nops);
 		if (at >= 0)

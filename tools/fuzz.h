@@ -39,14 +39,30 @@ enum fz_call {
 	FZ_MPROTECT,
 	FZ_BRK,
 	FZ_TOUCH,
+	FZ_MREMAP,              /* issue 4 calls */
+	FZ_MADVISE,
+	FZ_MLOCK,
+	FZ_MLOCK2,
+	FZ_MUNLOCK,
+	FZ_MLOCKALL,
+	FZ_MUNLOCKALL,
+	FZ_MSEAL,
+	FZ_PKEY_MPROTECT,
 	FZ_NCALLS
 };
 
-/* Generation profiles (spec of the issue: default, errors, limits). */
+/*
+ * Generation profiles: default (mmap, munmap, mprotect, brk, touch),
+ * errors (bad arguments for every call), limits (RLIMIT_AS/DATA/MEMLOCK
+ * set in the child, CAP_IPC_LOCK dropped), mremap, lock, all.
+ */
 enum fz_profile {
 	FZ_PROFILE_DEFAULT = 0,
 	FZ_PROFILE_ERRORS,
 	FZ_PROFILE_LIMITS,
+	FZ_PROFILE_MREMAP,      /* default mix + mremap */
+	FZ_PROFILE_LOCK,        /* default mix + madvise, mlock family, mseal */
+	FZ_PROFILE_ALL,         /* every call */
 	FZ_NPROFILES
 };
 
@@ -115,6 +131,9 @@ int fz_replay_listing(const char *text, FILE *out);
  * fz_format_op() prints it.  Return: 0, or -EINVAL.
  */
 int fz_parse_op(const char *line, struct fz_op *op /* OUT */);
+
+/* fz_profile_name() - "default", "errors", ...; NULL when out of range. */
+const char *fz_profile_name(int profile);
 
 /* ---------------------------------------------------------------------- */
 /* The kernel child on its own (used by tests/kernel/test_kernel_facts.c)  */

@@ -19,7 +19,8 @@ static void usage(FILE *f)
 		"  --seeds A-B        seeds A..B inclusive (default 1-1)\n"
 		"  --seed N           one seed\n"
 		"  --ops N            calls per seed (default 300)\n"
-		"  --profile P        default | errors | limits\n"
+		"  --profile P        default | errors | limits | mremap | lock |"
+		" all\n"
 		"  --check-every K    compare smaps and counters every K calls\n"
 		"                     (maps are compared after every call;\n"
 		"                     default 50, 0: only at the end)\n"
@@ -98,7 +99,6 @@ static int do_replay(const char *path)
  */
 int cmd_fuzz(int argc, char **argv)
 {
-	static const char *profiles[] = { "default", "errors", "limits" };
 	struct fz_options o;
 	struct fz_stats st;
 	const char *replay = NULL;
@@ -156,12 +156,12 @@ int cmd_fuzz(int argc, char **argv)
 			o.max_failures = (int)v;
 			i++;
 		} else if (!strcmp(a, "--profile")) {
-			size_t k;
+			int k;
 
-			for (k = 0; k < sizeof(profiles) / sizeof(profiles[0]); k++)
-				if (!strcmp(val, profiles[k]))
+			for (k = 0; k < FZ_NPROFILES; k++)
+				if (!strcmp(val, fz_profile_name(k)))
 					break;
-			if (k == sizeof(profiles) / sizeof(profiles[0]))
+			if (k == FZ_NPROFILES)
 				goto bad;
 			o.profile = (enum fz_profile)k;
 			i++;
@@ -178,7 +178,7 @@ int cmd_fuzz(int argc, char **argv)
 	printf("fuzz: profile %s, seeds %" PRIu64 "-%" PRIu64 ": %" PRIu64
 	       " seeds, %" PRIu64 " calls (%" PRIu64 " ok, %" PRIu64
 	       " errors, %" PRIu64 " skipped), %" PRIu64 " failing seeds, %"
-	       PRIu64 " kernel runs, %.1fs\n", profiles[o.profile],
+	       PRIu64 " kernel runs, %.1fs\n", fz_profile_name(o.profile),
 	       o.seed_first, o.seed_last, st.seeds, st.ops, st.ok, st.errors,
 	       st.skipped, st.failed_seeds, st.kernel_runs, st.seconds);
 	if (r < 0) {
