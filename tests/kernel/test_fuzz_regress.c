@@ -39,9 +39,9 @@ TEST(fuzz_regress_anon_pgoff_from_chosen_address)
 }
 
 /*
- * Found by seeds 1 and 2 (errors profile).  FAILS until the model treats
- * ASPACE_FILE_REGULAR (ext4) as MAP_SYNC-capable in the MAP_SHARED_VALIDATE
- * flag mask (ext4 sets FOP_MMAP_SYNC): the kernel then checks the fd mode
+ * Found by seeds 1 and 2 (errors profile); fixed in 2eed8fe.  The model
+ * must treat ASPACE_FILE_REGULAR (ext4) as MAP_SYNC-capable in the
+ * MAP_SHARED_VALIDATE flag mask (FOP_MMAP_SYNC): the kernel checks the fd mode
  * first (EACCES for PROT_WRITE on an O_RDONLY fd) and refuses VM_SYNC only
  * in ext4's mmap hook (EOPNOTSUPP), after the MAP_FIXED range was unmapped.
  * docs/kernel-notes.md, "fuzz", note 1; kfact_map_sync_ext4_vs_shmem.
@@ -57,4 +57,59 @@ TEST(fuzz_regress_map_sync_ext4_order)
 		"MAP_FIXED|MAP_SYNC, 100</var/tmp/aspace-fuzz.dat>, 0)\n"
 		"mmap(0x200000013000, 4096, PROT_READ, MAP_SHARED_VALIDATE|"
 		"MAP_FIXED|MAP_SYNC, 103</memfd:aspace-fuzz>, 0)\n");
+}
+
+/*
+ * Found by the lock profile (seeds 1, 2, 4, 6).  FAILS until the model
+ * keeps VM_LOCKED/VM_LOCKONFAULT off droppable VMAs (def_flags from
+ * mlockall(MCL_FUTURE) and mlock()).  kernel-notes "fuzz" 7.
+ */
+TEST(fuzz_regress_droppable_never_locked)
+{
+	return replay(
+		"mlockall(MCL_FUTURE|MCL_ONFAULT) = 0\n"
+		"mmap(0x200000392000, 12288, PROT_READ|PROT_WRITE, "
+		"MAP_DROPPABLE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0)\n"
+		"munlockall() = 0\n"
+		"mlock(0x200000392000, 12288) = 0\n");
+}
+
+/*
+ * Found by the lock and errors profiles.  FAILS until pkey_mprotect()
+ * refuses the execute-only key with EINVAL.  kernel-notes "fuzz" 8.
+ */
+TEST(fuzz_regress_exec_only_pkey_refused)
+{
+	return replay(
+		"mmap(0x200009554000, 4096, PROT_EXEC, MAP_SHARED|"
+		"MAP_ANONYMOUS, -1, 0)\n"
+		"pkey_mprotect(0x2000001bd000, 1409024, PROT_EXEC, 1)\n"
+		"pkey_mprotect(0x200009554000, 4096, PROT_READ, 1)\n");
+}
+
+/*
+ * Found by the lock profile (seed 7).  FAILS until MADV_GUARD_INSTALL
+ * guards shared anonymous pages.  kernel-notes "fuzz" 9.
+ */
+TEST(fuzz_regress_guard_on_shmem)
+{
+	return replay(
+		"mmap(0x200000040000, 16384, PROT_READ|PROT_WRITE, MAP_SHARED|"
+		"MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"madvise(0x200000041000, 4096, MADV_GUARD_INSTALL) = 0\n"
+		"touch(0x200000041000, 4096, PROT_WRITE) = -1 EFAULT\n");
+}
+
+/*
+ * Found by the errors profile (seeds 4, 7, 8).  FAILS until MADV_COLLAPSE
+ * refuses VMAs that cannot hold a PMD-aligned huge page with EINVAL, ahead
+ * of a hole's ENOMEM.  kernel-notes "fuzz" 10.
+ */
+TEST(fuzz_regress_collapse_einval)
+{
+	return replay(
+		"mmap(0x20000001b000, 106496, PROT_EXEC, MAP_PRIVATE|MAP_FIXED|"
+		"MAP_ANONYMOUS, -1, 0)\n"
+		"madvise(0x20000001c000, 8192, MADV_COLLAPSE)\n"
+		"madvise(0x20000001a000, 8192, MADV_COLLAPSE)\n");
 }

@@ -465,3 +465,107 @@ TEST(kfact_smaps_lists_vsyscall_gate)
 	free(smaps);
 	return PASS;
 }
+
+/* MAP_DROPPABLE VMAs are never locked: mlockall(MCL_FUTURE) does not give a
+ * new droppable mapping VM_LOCKED, and mlock() of one succeeds without
+ * setting it (plain anonymous memory gets "lo" in both cases). */
+TEST(kfact_droppable_is_never_locked)
+{
+	START_CHILD(c);
+	char fd[256], fa[256], fm[256];
+	int64_t r0, r1, r2, r3, r4;
+
+	r0 = kcall(c, FZ_MLOCKALL, 2 /* MCL_FUTURE */, 0, 0, 0, 0, 0);
+	r1 = kmmap(c, ARENA, 2 * PG, PROT_READ | PROT_WRITE,
+		   0x08 | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	r2 = kmmap(c, ARENA + 16 * PG, 2 * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	vmflags_of(c, ARENA, fd, sizeof(fd));
+	vmflags_of(c, ARENA + 16 * PG, fa, sizeof(fa));
+	r3 = kcall(c, FZ_MUNLOCKALL, 0, 0, 0, 0, 0, 0);
+	r4 = kcall(c, FZ_MLOCK, ARENA, 2 * PG, 0, 0, 0, 0);
+	vmflags_of(c, ARENA, fm, sizeof(fm));
+	fz_child_stop(c);
+	ASSERT_EQ(r0, 0);
+	ASSERT_EQ(r1, (int64_t)ARENA);
+	ASSERT_EQ(r2, (int64_t)(ARENA + 16 * PG));
+	ASSERT_EQ(r3, 0);
+	ASSERT_EQ(r4, 0);
+	ASSERT_STR_EQ(fd, "VmFlags: rd wr mr mw me nr wf dd dp ");
+	ASSERT_STR_EQ(fa, "VmFlags: rd wr mr mw me lo ac ");
+	ASSERT_STR_EQ(fm, "VmFlags: rd wr mr mw me nr wf dd dp ");
+	return PASS;
+}
+
+/* With PKU, mmap(PROT_EXEC) allocates the execute-only key, but
+ * pkey_mprotect() refuses that key (EINVAL) like an unallocated one;
+ * key 0 is accepted. */
+TEST(kfact_exec_only_pkey_not_for_pkey_mprotect)
+{
+	char *cpu = fz_read_text_file("/proc/cpuinfo");
+	bool pku = cpu && strstr(cpu, " ospke");
+
+	free(cpu);
+	if (!pku)
+		SKIP("CPU without protection keys");
+	{
+		START_CHILD(c);
+		char fl[256];
+		int64_t m, k1, k0, k2;
+
+		m = kmmap(c, ARENA, 2 * PG, PROT_EXEC, MAP_PRIVATE |
+			  MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		k1 = kcall(c, FZ_PKEY_MPROTECT, ARENA, PG, PROT_READ, 1, 0, 0);
+		k2 = kcall(c, FZ_PKEY_MPROTECT, ARENA, PG, PROT_READ, 2, 0, 0);
+		k0 = kcall(c, FZ_PKEY_MPROTECT, ARENA, PG, PROT_READ, 0, 0, 0);
+		vmflags_of(c, ARENA, fl, sizeof(fl));
+		fz_child_stop(c);
+		ASSERT_EQ(m, (int64_t)ARENA);
+		ASSERT_EQ(k1, -EINVAL);
+		ASSERT_EQ(k2, -EINVAL);
+		ASSERT_EQ(k0, 0);
+		ASSERT_STR_EQ(fl, "VmFlags: rd mr mw me ");
+	}
+	return PASS;
+}
+
+/* MADV_GUARD_INSTALL works on shared anonymous (shmem) memory too: the
+ * VMA gets "gu" and an access to the page faults. */
+TEST(kfact_guard_install_on_shmem)
+{
+	START_CHILD(c);
+	char fl[256];
+	int64_t m, g, t0, t1;
+
+	m = kmmap(c, ARENA, 4 * PG, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	g = kcall(c, FZ_MADVISE, ARENA + PG, PG, 102, 0, 0, 0);
+	t0 = ktouch(c, ARENA, PG, PROT_WRITE);
+	t1 = ktouch(c, ARENA + PG, PG, PROT_READ);
+	vmflags_of(c, ARENA, fl, sizeof(fl));
+	fz_child_stop(c);
+	ASSERT_EQ(m, (int64_t)ARENA);
+	ASSERT_EQ(g, 0);
+	ASSERT_EQ(t0, 0);
+	ASSERT_EQ(t1, -EFAULT);
+	ASSERT_STR_EQ(fl, "VmFlags: rd wr sh mr mw me ms gu ");
+	return PASS;
+}
+
+/* MADV_COLLAPSE refuses (EINVAL) a VMA that cannot hold a 2 MiB-aligned
+ * huge page, and that EINVAL wins over a hole before the VMA. */
+TEST(kfact_collapse_needs_thp_suitable_vma)
+{
+	START_CHILD(c);
+	int64_t m, a, b;
+
+	m = kmmap(c, ARENA + PG, 26 * PG, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	a = kcall(c, FZ_MADVISE, ARENA + 2 * PG, 2 * PG, 25, 0, 0, 0);
+	b = kcall(c, FZ_MADVISE, ARENA, 8 * PG, 25, 0, 0, 0);
+	fz_child_stop(c);
+	ASSERT_EQ(m, (int64_t)(ARENA + PG));
+	ASSERT_EQ(a, -EINVAL);
+	ASSERT_EQ(b, -EINVAL);
+	return PASS;
+}
