@@ -9,6 +9,7 @@
 
 #include "aspace.h"
 #include "../../harness.h"
+#include "../../oom/oom.h"
 
 #define RD ASPACE_VM_READ
 #define WR ASPACE_VM_WRITE
@@ -225,4 +226,47 @@ TEST(import_maps_overlap_with_existing_adds_nothing)
 	ASSERT_EQ(c.map_count, 1);
 	aspace_free(as);
 	return PASS;
+}
+
+/*
+ * Every allocation of an import may fail: the import then returns -ENOMEM
+ * and the address space (maps text, counters) is as before.
+ */
+TEST(import_maps_survives_every_oom)
+{
+	for (long k = 0;; k++) {
+		struct aspace *as = aspace_new(NULL);
+		struct aspace_counters c0, c1;
+		char *before, *after;
+		uint64_t out;
+		int err;
+
+		ASSERT_EQ(aspace_mmap(as, 0x10000000ull, 8192, 3, 0x32, NULL, 0, &out), 0);
+		before = aspace_maps(as, 0);
+		aspace_counters(as, &c0);
+		oom_fail_nth(k);
+		err = aspace_import_maps(as, layout, NULL);
+		oom_disarm();
+		if (!oom_fired()) {
+			ASSERT_EQ(err, 0);
+			aspace_free_text(before);
+			aspace_free(as);
+			return PASS;
+		}
+		ASSERT_EQ(err, -ENOMEM);
+		after = aspace_maps(as, 0);
+		ASSERT_STR_EQ(after, before);
+		aspace_counters(as, &c1);
+		ASSERT_EQ(c1.map_count, c0.map_count);
+		ASSERT_EQ(c1.total_vm, c0.total_vm);
+		ASSERT_EQ(c1.data_vm, c0.data_vm);
+		ASSERT_EQ(c1.stack_vm, c0.stack_vm);
+		ASSERT_EQ(c1.exec_vm, c0.exec_vm);
+		ASSERT_EQ(c1.committed, c0.committed);
+		ASSERT_EQ(c1.start_brk, c0.start_brk);
+		ASSERT_EQ(aspace_validate(as), 0);
+		aspace_free_text(before);
+		aspace_free_text(after);
+		aspace_free(as);
+	}
 }
