@@ -16,21 +16,6 @@
 
 #include "apply.h"
 
-/*
- * Library calls still being written by other developers are weak so the
- * tools link meanwhile; a missing one makes the call unsupported at run
- * time.  Remove each line when its function has landed.
- */
-#pragma weak aspace_mremap
-#pragma weak aspace_madvise
-#pragma weak aspace_mlock
-#pragma weak aspace_mlock2
-#pragma weak aspace_munlock
-#pragma weak aspace_mlockall
-#pragma weak aspace_munlockall
-#pragma weak aspace_mseal
-#pragma weak aspace_set_anon_name
-
 #define PROT_RWX        7
 #define MAP_SHARED_     0x01
 #define MAP_FIXED_      0x10
@@ -402,24 +387,6 @@ static int do_process_madvise(struct apply_ctx *ctx, struct ms_task *t,
 	return 0;
 }
 
-/* Whether the library calls behind @sys are in this build (see above). */
-static bool api_ready(enum tsys sys)
-{
-	switch (sys) {
-	case TS_MREMAP:          return aspace_mremap != NULL;
-	case TS_PROCESS_MADVISE: return aspace_madvise != NULL;
-	case TS_MADVISE:         return aspace_madvise != NULL;
-	case TS_MLOCK:           return aspace_mlock != NULL;
-	case TS_MLOCK2:          return aspace_mlock2 != NULL;
-	case TS_MUNLOCK:         return aspace_munlock != NULL;
-	case TS_MLOCKALL:        return aspace_mlockall != NULL;
-	case TS_MUNLOCKALL:      return aspace_munlockall != NULL;
-	case TS_MSEAL:           return aspace_mseal != NULL;
-	case TS_PRCTL:           return aspace_set_anon_name != NULL;
-	default:                 return true;
-	}
-}
-
 /* Run a call that changes the model of @t. */
 static int model_call(struct apply_ctx *ctx, struct ms_task *t,
 		      struct aspace *as, const struct call_rec *r)
@@ -427,19 +394,6 @@ static int model_call(struct apply_ctx *ctx, struct ms_task *t,
 	const uint64_t *a = r->args;
 	int err;
 
-	if (!api_ready(r->sys)) {
-		if (!(ctx->missing & (1ull << r->sys))) {
-			char msg[96];
-
-			ctx->missing |= 1ull << r->sys;
-			snprintf(msg, sizeof(msg), "%s is not in this build of the "
-				 "library: its calls are skipped", r->name);
-			warn(ctx, r->line, msg);
-		}
-		ctx->st.applied--;
-		ctx->st.skipped++;
-		return 0;
-	}
 	switch (r->sys) {
 	case TS_MMAP:
 		return do_mmap(ctx, t, as, r);

@@ -55,7 +55,6 @@ struct apply_ctx {
 	/* called for each warning (e.g. "fd:3 has no path"); NULL: stderr */
 	void (*on_warning)(void *arg, int line, const char *msg);
 	bool  warned_fd;        /* the fd:N warning is given once */
-	uint64_t missing;       /* 1 << TS_x: library call not in this build */
 	const char *trace_name; /* for messages; may be NULL */
 	struct apply_shm *shm;  /* shmget ids seen: id -> key, size */
 	int   nshm, shm_cap;

@@ -17,13 +17,6 @@
 
 #include "model_set.h"
 
-/*
- * Library calls still being written by other developers are weak so the
- * tools link meanwhile; a missing one makes the call unsupported at run
- * time.  Remove each line when its function has landed.
- */
-#pragma weak aspace_fork
-
 struct ms_file_ent {
 	char               *path;
 	struct aspace_file *f;
@@ -356,8 +349,6 @@ int ms_clone(struct model_set *ms, struct ms_task *parent, int child,
 	} else {
 		struct aspace *cas;
 
-		if (!aspace_fork)
-			return -ENOSYS;
 		err = aspace_fork(pas, &cas);
 		if (err)
 			return err;

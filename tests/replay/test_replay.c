@@ -12,9 +12,6 @@
 #include "../harness.h"
 #include "../../tools/apply.h"
 
-/* fork is still being written: the fork test skips until it lands */
-#pragma weak aspace_fork
-
 /* The default top-down base: TASK_SIZE - 128 MiB (ASLR off, 03 §4.7). */
 #define TOP "7ffff7fff000"
 
@@ -180,8 +177,6 @@ TEST(replay_input_error_exit_2_nothing_on_stdout)
 
 TEST(replay_fork_copies_the_model)
 {
-	if (!aspace_fork)
-		SKIP("aspace_fork is not in this build yet");
 	CHECK(expect(
 		"1  mmap(0x7f0000000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
 		"1  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0000000a10) = 2\n"
