@@ -82,6 +82,29 @@ static enum tsys sys_lookup(const char *name, size_t len)
 	return TS_OTHER;
 }
 
+/*
+ * strace prints a call it has no name for (mseal in strace 6.1) as
+ * "syscall_0x1ce(...)" with all six raw arguments.
+ */
+static bool is_raw_name(const char *name)
+{
+	return !strncmp(name, "syscall_0x", 10);
+}
+
+static enum tsys sys_raw_lookup(const char *name, size_t len)
+{
+	char buf[CALL_NAME_MAX];
+	char *end;
+	long nr;
+
+	if (len < 11 || len >= sizeof(buf) || strncmp(name, "syscall_0x", 10))
+		return TS_OTHER;
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	nr = strtol(buf + 10, &end, 16);
+	return *end ? TS_OTHER : tsys_from_nr(nr);
+}
+
 enum tsys tsys_from_name(const char *name)
 {
 	return sys_lookup(name, strlen(name));
@@ -933,8 +956,10 @@ static int parse_args(const struct src *src, struct call_rec *rec,
 	if (n < min)
 		return fail_at(src, n ? sp[n - 1].off + sp[n - 1].len : open + 1,
 			       "too few arguments");
-	if (n > (int)kl)
+	if (n > (int)kl && !is_raw_name(rec->name))
 		return fail_at(src, sp[kl].off, "too many arguments");
+	if (n > (int)kl)
+		n = (int)kl;    /* syscall_0xNNN: all six raw registers shown */
 	for (i = 0; i < n; i++) {
 		switch (kinds[i]) {
 		case 'n':
@@ -1028,6 +1053,8 @@ static int parse_call(const struct src *src, struct call_rec *rec)
 	memcpy(rec->name, s, i);
 	rec->name[i] = 0;
 	rec->sys = sys_lookup(s, i);
+	if (rec->sys == TS_OTHER)
+		rec->sys = sys_raw_lookup(s, i);
 	rec->kind = REC_CALL;
 	rec->text = strndup(s, src->len);
 	if (!rec->text)

@@ -49,6 +49,7 @@ struct imp_file {
 struct imp {
 	struct imp_line *l;
 	int n, cap;
+	bool skipping;          /* after [vsyscall]: its smaps fields too */
 	struct imp_file *files;
 	int nfiles, fcap;
 	struct aspace_import_error *err;
@@ -613,8 +614,10 @@ int aspace_import_maps(struct aspace *as, const char *text,
 			r = 0;
 		else if (is_vma_header(s, end))
 			r = parse_header_line(&im, s, end, lineno);
-		else
+		else if (!im.skipping)
 			r = parse_field_line(&im, s, end, lineno);
+		if (is_vma_header(s, end))
+			im.skipping = r > 0;
 		if (r > 0)
 			r = 0;
 		s = e ? e + 1 : end;

@@ -304,6 +304,25 @@ TEST(parse_y_path_strace_escapes_observed)
 	return PASS;
 }
 
+/* strace 6.1 has no name for mseal (462): observed output */
+TEST(parse_raw_syscall_number_is_recognised)
+{
+	struct call_rec r = { 0 };
+	struct trace_error e;
+
+	ASSERT_EQ(parse1("syscall_0x1ce(0x200000000, 0x2000, 0, 0xffffffff, 0, 0x7fffffffe7c8) = 0",
+			 &r, &e), 0);
+	ASSERT_EQ(r.sys, TS_MSEAL);
+	ASSERT_EQ(r.args[0], 0x200000000ull);
+	ASSERT_EQ(r.args[1], 0x2000);
+	ASSERT_EQ(r.args[2], 0);
+	ASSERT_EQ(parse1("syscall_0x1cf(1, 2) = -1 ENOSYS (Function not implemented)", &r, &e), 0);
+	ASSERT_EQ(r.sys, TS_OTHER);
+	ASSERT_EQ(tsys_from_name("mseal"), TS_MSEAL);
+	rec_clear(&r);
+	return PASS;
+}
+
 TEST(parse_numeric_leftover_in_flag_set)
 {
 	struct call_rec r = { 0 };

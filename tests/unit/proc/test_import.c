@@ -144,6 +144,25 @@ TEST(import_smaps_vmflags_and_anonymous)
 	return PASS;
 }
 
+/* smaps lists [vsyscall] too: its field lines belong to no VMA */
+TEST(import_smaps_vsyscall_fields_skipped)
+{
+	static const char smaps[] =
+		"7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
+		"VmFlags: rd wr mr mw me gd ac \n"
+		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n"
+		"Size:                  4 kB\n"
+		"VmFlags: ex \n";
+	struct aspace *as = aspace_new(NULL);
+	struct aspace_vma_info v;
+
+	ASSERT_EQ(aspace_import_maps(as, smaps, NULL), 0);
+	ASSERT_EQ(vma(as, 0x7ffffffde000, &v), 0);
+	ASSERT_EQ(v.flags, RD | WR | MR | MW | ME | AC | ASPACE_VM_GROWSDOWN);
+	aspace_free(as);
+	return PASS;
+}
+
 TEST(import_maps_keeps_known_image)
 {
 	struct aspace_config cfg;
