@@ -438,6 +438,52 @@ TEST(replay_kernel_recorded_trace_matches)
 	return PASS;
 }
 
+/* The block of "# pid N" in a replay's output (up to the next block). */
+static char *pid_block(const char *out, const char *head)
+{
+	const char *s = strstr(out, head), *e;
+
+	if (!s)
+		return NULL;
+	s = strchr(s, '\n') + 1;
+	e = strstr(s, "\n# pid ");
+	return strndup(s, e ? (size_t)(e - s) : strlen(s));
+}
+
+/*
+ * Recorded with strace -f on the running kernel: fork (MADV_DONTFORK hole,
+ * mlock dropped, shared anonymous memory shared), vfork child mapping into
+ * the parent, a thread's stack and mappings.  Both final layouts match.
+ */
+TEST(replay_kernel_recorded_fork_trace_matches)
+{
+	char *text = slurp_text("tests/replay/traces/fork.trace");
+	char *wp = slurp_text("tests/replay/traces/fork.parent.expected");
+	char *wc = slurp_text("tests/replay/traces/fork.child.expected");
+	char *gp, *gc;
+	struct run r;
+
+	ASSERT_TRUE(text && wp && wc);
+	replay(&r, "tests/replay/traces/fork.trace", text, false);
+	if (r.status != 0)
+		fprintf(stderr, "%s", r.err);
+	ASSERT_EQ(r.status, 0);
+	gp = pid_block(r.out, "# pid 26423\n");
+	gc = pid_block(r.out, "# pid 26424 (exited)\n");
+	ASSERT_TRUE(gp && gc);
+	ASSERT_TRUE(strstr(r.out, "# pid 26425 (exited)\n") != NULL);
+	ASSERT_TRUE(strstr(r.out, "# pid 26426") == NULL);     /* a thread */
+	CHECK(same_maps(gp, wp));
+	CHECK(same_maps(gc, wc));
+	free(gp);
+	free(gc);
+	run_free(&r);
+	free(text);
+	free(wp);
+	free(wc);
+	return PASS;
+}
+
 TEST(replay_shared_traces_have_no_input_error)
 {
 	static const char *const names[] = {
