@@ -301,8 +301,8 @@ int aspace_brk(struct aspace *as, uint64_t brk, uint64_t *out /* OUT */);
 /*
  * aspace_mprotect() / aspace_pkey_mprotect() - mprotect(2), pkey_mprotect(2).
  * Without PKU (config.pku false) every @pkey other than -1 is -EINVAL; with
- * PKU (the reference CPU) pkey 0 and the execute-only key once allocated
- * are valid.
+ * PKU (the reference CPU) only pkey 0 is valid (the execute-only key is
+ * not, as observed).
  * On error: VMAs before the failing one keep their new protection.
  * Cost: O(log n + k).  Mirrors: mm/mprotect.c do_mprotect_pkey().
  */
@@ -569,6 +569,85 @@ size_t aspace_vmflags_str(uint64_t flags, char *buf, size_t cap);
  * Cost: O(n).
  */
 int aspace_validate(const struct aspace *as);
+
+/* ---------------------------------------------------------------------- */
+/* Insight: why two VMAs are separate (src/vma/explain.c)                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The merge rules of spec/02 §1 that can keep two neighbours apart, as bits.
+ * The merge code computes exactly this mask (vma_merge_why_not()) and
+ * merges only when it is 0, so an explanation cannot drift from behaviour.
+ */
+#define ASPACE_WHY_SPECIAL    0x0001u /* rule 1: a VM_SPECIAL flag (io/de/pf/mm) */
+#define ASPACE_WHY_GAP        0x0002u /* rule 2: not adjacent (a hole between) */
+#define ASPACE_WHY_POLICY     0x0004u /* rule 3: NUMA memory policy differs */
+#define ASPACE_WHY_FLAGS      0x0008u /* rule 4: vm_flags differ (not VM_SEALED) */
+#define ASPACE_WHY_SEALED     0x0010u /* rule 4: one is mseal'ed, the other not */
+#define ASPACE_WHY_FILE       0x0020u /* rule 5: another file (description) */
+#define ASPACE_WHY_UFFD       0x0040u /* rule 6: another userfaultfd context */
+#define ASPACE_WHY_NAME       0x0080u /* rule 7: another anon name */
+#define ASPACE_WHY_ANON       0x0100u /* rule 8: two different anon_vmas */
+#define ASPACE_WHY_ANON_FORK  0x0200u /* rule 8: a fork child's anon_vma
+				       * against none */
+#define ASPACE_WHY_PGOFF      0x0400u /* rule 9: page offsets not contiguous */
+#define ASPACE_WHY_CLOSE      0x0800u /* both have a close hook: a merge would
+				       * have to delete one (02 §4) */
+#define ASPACE_WHY_NBITS      12
+
+/* One pair of neighbouring VMAs and why they are two. */
+struct aspace_explain {
+	struct aspace_vma_info left, right;   /* left.end <= right.start */
+	bool     has_right;       /* false: @left is the last VMA */
+	uint32_t why;             /* ASPACE_WHY_* bits; 0: they could merge
+				   * (the kernel never retries: see text) */
+	uint64_t flags_diff;      /* flag bits that differ and count (rule 4) */
+	uint64_t flags_ignored;   /* bits that differ but merging ignores
+				   * (soft-dirty, VM_MAYBE_GUARD on 6.18.44) */
+	uint64_t pgoff_expected;  /* left.pgoff + pages(left): what right.pgoff
+				   * would have to be */
+};
+
+/*
+ * aspace_explain() - why the VMA containing @addr and the next one (or,
+ * when @addr is the start of a VMA, the previous one and it; or, when
+ * @addr is in a hole, the VMAs around the hole) are separate VMAs.
+ * The rules are evaluated as if @right were merged into @left.
+ * Return: 0 and *@out; -ENOENT when no VMA is at or next to @addr (an empty
+ *         address space, a hole with nothing on its left).
+ * Cost:   O(log n).
+ */
+int aspace_explain(const struct aspace *as, uint64_t addr,
+		   struct aspace_explain *out /* OUT */);
+
+/*
+ * aspace_explain_pair() - the same for two given VMAs (@lo must end at or
+ * before @hi starts).  Return: 0, or -ENOENT when either is not a VMA of
+ * @as (by start address), -EINVAL when they overlap or are out of order.
+ */
+int aspace_explain_pair(const struct aspace *as, uint64_t lo_start,
+			uint64_t hi_start, struct aspace_explain *out /* OUT */);
+
+/*
+ * aspace_why_name() - "flags", "anon_vma", ... for one ASPACE_WHY_* bit;
+ * aspace_why_text() - the rule in plain words.  NULL for an unknown bit.
+ */
+const char *aspace_why_name(uint32_t bit);
+const char *aspace_why_text(uint32_t bit);
+
+/*
+ * aspace_explain_text() - the explanation in plain words, one reason a
+ * line (flags by name, both pgoffs, anon ids ...).  snprintf-like: return
+ * the length the full text needs; @buf gets at most @cap - 1 characters.
+ */
+size_t aspace_explain_text(const struct aspace_explain *e, char *buf,
+			   size_t cap);
+
+/*
+ * aspace_vmflag_name() - "VM_LOCKED" for one flag bit (1ull << k);
+ * NULL for a bit without a name.
+ */
+const char *aspace_vmflag_name(uint64_t bit);
 
 /*
  * aspace_strerror_name() - "ENOMEM" for -ENOMEM or ENOMEM; "?" if unknown.

@@ -131,12 +131,6 @@ struct vma *vma_find_prev(const struct aspace *as, uint64_t addr)
 /* anon_vma                                                               */
 /* ---------------------------------------------------------------------- */
 
-static bool xattr_eq(const struct vma_xattr *a, const struct vma_xattr *b)
-{
-	return a->policy == b->policy && a->uffd_ctx == b->uffd_ctx &&
-		vma_name_eq(a->name, b->name);
-}
-
 /*
  * May @b reuse the anon_vma of @old, where @a immediately precedes @b and
  * @old is one of them (mm/rmap.c reusable_anon_vma)?
@@ -177,41 +171,63 @@ void vma_anon_prepare(struct aspace *as, struct vma *v)
 /* The merge predicate (02 §1)                                            */
 /* ---------------------------------------------------------------------- */
 
-static bool attrs_match(const struct aspace *as, const struct vma *n,
-			const struct vma_attrs *a)
+/*
+ * Every rule of 02 §1 (1-9) that fails for the range [start, end) with
+ * attributes @a against the neighbour @n on its left (@left) or right:
+ * the ASPACE_WHY_* bits, 0 when they may merge.  All rules are evaluated
+ * (no short cut) so that aspace_explain() reports each failing one; the
+ * merge paths only test for zero.
+ */
+uint32_t vma_merge_why_not(const struct aspace *as, const struct vma *n,
+			   bool left, uint64_t start, uint64_t end,
+			   const struct vma_attrs *a)
 {
 	struct vma_xattr nx = vma_xattr_of(n);
+	uint64_t diff = vma_flags_merge_diff(as, n->flags, a->flags);
+	uint32_t why = 0;
 
-	if ((n->flags ^ a->flags) & ~as_ignore_merge_mask(as))
-		return false;
+	if (a->flags & VM_SPECIAL)
+		why |= ASPACE_WHY_SPECIAL;
+	if (left ? n->end != start : n->start != end)
+		why |= ASPACE_WHY_GAP;
+	if (nx.policy != a->x.policy)
+		why |= ASPACE_WHY_POLICY;
+	if (diff & ~VM_SEALED)
+		why |= ASPACE_WHY_FLAGS;
+	if (diff & VM_SEALED)
+		why |= ASPACE_WHY_SEALED;
 	if (n->file != a->file)
-		return false;
-	return xattr_eq(&nx, &a->x);
-}
-
-/* 01 §4.3 with T = @tgt and S = the request. */
-static bool anon_ok(const struct vma *tgt, const struct vma_attrs *a)
-{
-	if (!tgt->anon && a->anon)
-		return !(a->modify && ANON_FORKED(a->anon));
-	if (tgt->anon && !a->anon)
-		return !ANON_FORKED(tgt->anon);
-	return ANON_ID(tgt->anon) == ANON_ID(a->anon);
+		why |= ASPACE_WHY_FILE;
+	if (nx.uffd_ctx != a->x.uffd_ctx)
+		why |= ASPACE_WHY_UFFD;
+	if (!vma_name_eq(nx.name, a->x.name))
+		why |= ASPACE_WHY_NAME;
+	/* 01 §4.3 with T = @n and S = the request */
+	if (!n->anon && a->anon) {
+		if (a->modify && ANON_FORKED(a->anon))
+			why |= ASPACE_WHY_ANON_FORK;
+	} else if (n->anon && !a->anon) {
+		if (ANON_FORKED(n->anon))
+			why |= ASPACE_WHY_ANON_FORK;
+	} else if (ANON_ID(n->anon) != ANON_ID(a->anon)) {
+		why |= ASPACE_WHY_ANON;
+	}
+	if (left ? n->pgoff + vma_pages(n) != a->pgoff :
+	    n->pgoff != a->pgoff + ((end - start) >> PAGE_SHIFT))
+		why |= ASPACE_WHY_PGOFF;
+	return why;
 }
 
 bool vma_can_merge_left(const struct aspace *as, const struct vma *prev,
 			uint64_t start, const struct vma_attrs *a)
 {
-	return prev && prev->end == start && attrs_match(as, prev, a) &&
-		anon_ok(prev, a) && prev->pgoff + vma_pages(prev) == a->pgoff;
+	return prev && !vma_merge_why_not(as, prev, true, start, start, a);
 }
 
 bool vma_can_merge_right(const struct aspace *as, const struct vma *next,
 			 uint64_t start, uint64_t end, const struct vma_attrs *a)
 {
-	return next && next->start == end && attrs_match(as, next, a) &&
-		anon_ok(next, a) &&
-		next->pgoff == a->pgoff + ((end - start) >> PAGE_SHIFT);
+	return next && !vma_merge_why_not(as, next, false, start, end, a);
 }
 
 bool vma_anon_pair_ok(const struct vma *prev, const struct vma *next)

@@ -441,6 +441,25 @@ struct vma_attrs {
 };
 
 /*
+ * vma_merge_why_not() - the pairwise predicate (02 §1 rules 1-9) as the
+ * set of rules that fail: ASPACE_WHY_* bits (include/aspace.h), 0 when the
+ * range [start, end) with @a may join @n, its left (@left: n->end must be
+ * start) or right (n->start must be end) neighbour.  Every rule is
+ * evaluated; the merge paths and aspace_explain() share this one code path.
+ * Cannot fail.  Cost: O(1) (name comparison: O(length)).
+ */
+uint32_t vma_merge_why_not(const struct aspace *as, const struct vma *n,
+			   bool left, uint64_t start, uint64_t end,
+			   const struct vma_attrs *a);
+
+/* vma_flags_merge_diff() - the flag bits rule 4 compares that differ. */
+static inline uint64_t vma_flags_merge_diff(const struct aspace *as,
+					    uint64_t f1, uint64_t f2)
+{
+	return (f1 ^ f2) & ~as_ignore_merge_mask(as);
+}
+
+/*
  * vma_can_merge_left()/right() - the pairwise predicate (02 §1 rules 2-9)
  * for a range [start, end) with @a against a left (@prev) or right (@next)
  * neighbour.  Special flags in the request are the caller's check.
