@@ -290,11 +290,12 @@ static int do_shmget(struct apply_ctx *ctx, const struct call_rec *r)
  * shmat as a shared mapping of the segment's file (06 §5): placement like
  * mmap, SHM_RND rounds down, overlap without SHM_REMAP is EINVAL.
  */
-static int do_shmat(struct apply_ctx *ctx, struct ms_task *t,
-		    struct aspace *as, const struct call_rec *r)
+static int do_shmat(struct apply_ctx *ctx, struct aspace *as,
+		    const struct call_rec *r)
 {
 	struct apply_shm *s = shm_find(ctx, (int64_t)r->args[0]);
 	uint64_t addr = r->args[1], shmflg = r->args[2], out = 0;
+	struct aspace_file_desc d = { 0 };
 	int prot = (shmflg & SHM_RDONLY_) ? 1 : 3, flags = MAP_SHARED_;
 	struct aspace_file *f;
 	char path[40];
@@ -309,9 +310,18 @@ static int do_shmat(struct apply_ctx *ctx, struct ms_task *t,
 			false);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/SYSV%08llx (deleted)",
+	/* every shmat opens the segment anew (its own description, read-only
+	 * with SHM_RDONLY); the inode is the segment id, dev the shm mount */
+	snprintf(path, sizeof(path), "/SYSV%08llx",
 		 (unsigned long long)(s->key & 0xffffffffull));
-	f = ms_file(ctx->ms, t, path);
+	d.path = path;
+	d.size = s->size;
+	d.dev_minor = 1;
+	d.inode = (uint64_t)s->id;
+	d.flags = ASPACE_O_READ | ASPACE_F_DELETED |
+		  ((shmflg & SHM_RDONLY_) ? 0 : ASPACE_O_WRITE);
+	d.kind = ASPACE_FILE_SYSV_SHM;
+	f = aspace_file_open(&d);
 	if (!f)
 		return -ENOMEM;
 	if (shmflg & SHM_RND_)
@@ -333,6 +343,7 @@ static int do_shmat(struct apply_ctx *ctx, struct ms_task *t,
 		aspace_mmap(as, (uint64_t)r->ret, s->size, prot,
 			    MAP_SHARED_ | MAP_FIXED_, f, 0, &out);
 	}
+	aspace_file_put(f);     /* the VMAs hold their own references */
 	return 0;
 }
 
@@ -402,7 +413,7 @@ static int model_call(struct apply_ctx *ctx, struct ms_task *t,
 	case TS_BRK:
 		return do_brk(ctx, t, as, r);
 	case TS_SHMAT:
-		return do_shmat(ctx, t, as, r);
+		return do_shmat(ctx, as, r);
 	case TS_SHMDT:
 		return do_shmdt(ctx, as, r);
 	case TS_PROCESS_MADVISE:

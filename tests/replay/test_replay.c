@@ -413,6 +413,30 @@ static char *slurp_text(const char *path)
 	return text;
 }
 
+/* Replay tests/replay/traces/NAME.trace; compare with NAME.expected. */
+static int recorded(const char *name, const char *summary)
+{
+	char path[128], epath[128], *text, *want;
+	struct run r;
+
+	snprintf(path, sizeof(path), "tests/replay/traces/%s.trace", name);
+	snprintf(epath, sizeof(epath), "tests/replay/traces/%s.expected", name);
+	text = slurp_text(path);
+	want = slurp_text(epath);
+	ASSERT_TRUE(text && want);
+	replay(&r, path, text, false);
+	if (r.status != 0)
+		fprintf(stderr, "%s", r.err);
+	ASSERT_EQ(r.status, 0);
+	if (!strstr(r.err, summary))
+		FAILF("summary: %s", r.err);
+	CHECK(same_maps(r.out, want));
+	run_free(&r);
+	free(text);
+	free(want);
+	return PASS;
+}
+
 /*
  * A trace recorded on the running kernel (tests/replay/traces/README.md):
  * 26 calls from an smaps snapshot, with errors (EFAULT, EEXIST, EPERM of a
@@ -421,21 +445,17 @@ static char *slurp_text(const char *path)
  */
 TEST(replay_kernel_recorded_trace_matches)
 {
-	char *text = slurp_text("tests/replay/traces/e2e.trace");
-	char *want = slurp_text("tests/replay/traces/e2e.expected");
-	struct run r;
+	return recorded("e2e", "replay: 26 calls applied, 0 skipped, 0 divergences, 22 VMAs");
+}
 
-	ASSERT_TRUE(text && want);
-	replay(&r, "tests/replay/traces/e2e.trace", text, false);
-	if (r.status != 0)
-		fprintf(stderr, "%s", r.err);
-	ASSERT_EQ(r.status, 0);
-	ASSERT_TRUE(strstr(r.err, "replay: 26 calls applied, 0 skipped, 0 divergences, 22 VMAs") != NULL);
-	CHECK(same_maps(r.out, want));
-	run_free(&r);
-	free(text);
-	free(want);
-	return PASS;
+/*
+ * Recorded likewise: SysV shm (SHM_RDONLY attachment refusing mprotect
+ * RW, shmdt inside an attachment EINVAL, SHM_REMAP), process_madvise,
+ * PR_SET_VMA_ANON_NAME refused, MREMAP_DONTUNMAP, mlock2/munlock.
+ */
+TEST(replay_kernel_recorded_shm_trace_matches)
+{
+	return recorded("shm", "replay: 14 calls applied, 3 skipped, 0 divergences, 14 VMAs");
 }
 
 /* The block of "# pid N" in a replay's output (up to the next block). */
