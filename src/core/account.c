@@ -177,8 +177,8 @@ int as_execute_only_pkey(struct aspace *as)
 	if (as->exec_only_pkey >= 0)
 		return as->exec_only_pkey;
 	for (k = 1; k < 16; k++) {
+		/* observed: the key is not "allocated" for pkey_mprotect() */
 		if (!(as->pkey_map & (1u << k))) {
-			as->pkey_map |= (uint16_t)(1u << k);
 			as->exec_only_pkey = k;
 			return k;
 		}
