@@ -213,7 +213,6 @@ static int do_mremap(struct apply_ctx *ctx, struct aspace *as,
 static int do_brk(struct apply_ctx *ctx, struct ms_task *t, struct aspace *as,
 		  const struct call_rec *r)
 {
-	const char *note = NULL;
 	uint64_t out = 0;
 	int err;
 
@@ -234,7 +233,7 @@ static int do_brk(struct apply_ctx *ctx, struct ms_task *t, struct aspace *as,
 	err = aspace_brk(as, r->args[0], &out);
 	if (err)
 		return err;             /* our allocator: input cannot go on */
-	if (!compare(ctx, r, (int64_t)out, true, note))
+	if (!compare(ctx, r, (int64_t)out, true, NULL))
 		return 0;
 	if (r->ret > 0) {
 		aspace_brk(as, (uint64_t)r->ret, &out);

@@ -111,6 +111,48 @@ TEST(replay_file_mappings_by_path)
 	return PASS;
 }
 
+TEST(replay_fd_without_path_named_fd_n_with_one_warning)
+{
+	struct run r;
+
+	replay(&r, NULL,
+	       "mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0) = 0x7f0000000000\n"
+	       "mmap(0x7f0000001000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3, 0x1000) = 0x7f0000001000\n"
+	       "mmap(0x7f0000002000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED, 4, 0) = 0x7f0000002000\n",
+	       false);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(strstr(r.err, "t.trace:1: warning: file descriptors without -y paths") != NULL);
+	ASSERT_TRUE(strstr(r.err, "t.trace:3: warning") == NULL);
+	/* one description per fd name: fd:3's two pages merge */
+	ASSERT_TRUE(strstr(r.out, "7f0000000000-7f0000002000 r--p 00000000 00:00 ") != NULL);
+	ASSERT_TRUE(strstr(r.out, "fd:3\n") != NULL);
+	ASSERT_TRUE(strstr(r.out, "7f0000002000-7f0000003000 r--p 00000000 00:00 ") != NULL);
+	ASSERT_TRUE(strstr(r.out, "fd:4\n") != NULL);
+	run_free(&r);
+	return PASS;
+}
+
+TEST(replay_killed_process_and_unknown_results)
+{
+	struct run r;
+
+	replay(&r, NULL,
+	       "9  mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+	       "9  munmap(0x7f0000000000, 4096 <unfinished ...>\n"
+	       "9  +++ killed by SIGKILL +++\n", true);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(strstr(r.out, "\"pid\": 9, \"exited\": true, \"exit_status\": 137") != NULL);
+	ASSERT_TRUE(strstr(r.out, "\"end\": \"0x7f0000001000\"") != NULL);
+	run_free(&r);
+	replay(&r, NULL,
+	       "mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = ?\n",
+	       true);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(strstr(r.out, "\"unknown_results\": 1") != NULL);
+	run_free(&r);
+	return PASS;
+}
+
 TEST(replay_divergence_reported_and_followed)
 {
 	struct run r;
