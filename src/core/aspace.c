@@ -78,6 +78,10 @@ struct aspace *aspace_new(const struct aspace_config *cfg)
 		return NULL;
 	as->cfg = *cfg;
 	rt_init(&as->tree);
+	/* Pool the tree nodes of the largest common reservation (mmap's six
+	 * stores): without it every call allocates and frees dozens of
+	 * spare nodes (docs/performance.md). */
+	rt_set_keep(&as->tree, 6);
 	as->mmap_base = cfg->mmap_base ? cfg->mmap_base :
 		as_default_mmap_base(cfg);
 	as->mmap_legacy_base = cfg->mmap_legacy_base ? cfg->mmap_legacy_base :
