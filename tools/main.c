@@ -14,6 +14,7 @@
 #pragma weak cmd_trace
 #pragma weak cmd_report
 #pragma weak cmd_explain
+#pragma weak cmd_synth
 
 struct subcommand {
 	const char *name;
@@ -27,6 +28,7 @@ static const struct subcommand cmds[] = {
 	{ "fuzz", cmd_fuzz, "differential fuzzing against the running kernel" },
 	{ "report", cmd_report, "why a process has so many VMAs" },
 	{ "explain", cmd_explain, "why two VMAs did not merge" },
+	{ "synth", cmd_synth, "write a synthetic trace reaching max_map_count" },
 };
 
 static void usage(FILE *f)

@@ -10,5 +10,6 @@ int cmd_replay(int argc, char **argv);   /* tools/replay.c */
 int cmd_trace(int argc, char **argv);    /* tools/trace.c */
 int cmd_report(int argc, char **argv);   /* tools/report.c */
 int cmd_explain(int argc, char **argv);  /* tools/explain.c */
+int cmd_synth(int argc, char **argv);    /* tools/synth.c */
 
 #endif
