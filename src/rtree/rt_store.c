@@ -372,6 +372,75 @@ static void remove_inside(struct rt_tree *t, uint64_t first, uint64_t last)
 	}
 }
 
+/*
+ * store_in_leaf() - the common store, done in place: every entry that
+ * [first, last] overlaps lies in one leaf, and that leaf stays within its
+ * bounds.  One descent, the leaf's arrays shifted in place, summaries
+ * refreshed only as far up as they change (usually not past the leaf).
+ * Return: true if done; false (nothing changed) when the general path
+ * (remove_inside, rebalancing) is needed.  Never allocates.
+ */
+static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
+			  void *value)
+{
+	uint64_t next_first = UINT64_MAX;   /* first index after the leaf */
+	struct rt_item rep[3];
+	struct rt_node *nd = t->root;
+	struct rt_cursor c;
+	unsigned d, i, j, j2, k = 0, m, n, h;
+
+	if (!nd)
+		return false;
+	for (d = 0; d + 1 < t->height; d++) {
+		i = rt_lower(nd->i.last, nd->n, first);
+		if (i == nd->n)
+			i = nd->n - 1;
+		if (i + 1 < nd->n)
+			next_first = nd->i.first[i + 1];
+		c.node[d] = nd;
+		c.slot[d] = i;
+		nd = nd->i.child[i];
+	}
+	h = d;
+	c.node[h] = nd;
+	c.t = t;
+	c.depth = t->height;
+	n = nd->n;
+	j = rt_lower(nd->l.last, n, first);
+	for (j2 = j; j2 < n && nd->l.first[j2] <= last; j2++)
+		;
+	if (j2 == n && next_first <= last)
+		return false;           /* reaches into the next leaf */
+	if (j < j2 && nd->l.first[j] < first)
+		rep[k++] = (struct rt_item){ nd->l.first[j], first - 1, 0,
+					     nd->l.val[j] };
+	if (value)
+		rep[k++] = (struct rt_item){ first, last, 0, value };
+	if (j < j2 && nd->l.last[j2 - 1] > last)
+		rep[k++] = (struct rt_item){ last + 1, nd->l.last[j2 - 1], 0,
+					     nd->l.val[j2 - 1] };
+	m = n - (j2 - j) + k;
+	if (m > RT_LEAF_CAP || m == 0 || (h > 0 && m < RT_LEAF_MIN))
+		return false;           /* over- or underflow: rebalance */
+	if (j2 != j + k && j2 < n) {
+		size_t tail = (n - j2) * sizeof(uint64_t);
+
+		memmove(&nd->l.last[j + k], &nd->l.last[j2], tail);
+		memmove(&nd->l.first[j + k], &nd->l.first[j2], tail);
+		memmove(&nd->l.val[j + k], &nd->l.val[j2],
+			(n - j2) * sizeof(void *));
+	}
+	for (i = 0; i < k; i++) {
+		nd->l.first[j + i] = rep[i].first;
+		nd->l.last[j + i] = rep[i].last;
+		nd->l.val[j + i] = rep[i].ptr;
+	}
+	nd->n = m;
+	t->count = t->count + m - n;
+	fix_summaries(t, &c, h);
+	return true;
+}
+
 int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 {
 	struct rt_item rep[3];
@@ -382,7 +451,10 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 	int err;
 
 	ASSERT(first <= last);
-	if (!value && rt_load(t, first, &e) && e.first < first && e.last > last)
+	/* With height + 1 spares in hand the fill below is a no-op, so
+	 * whether an erase grows does not matter. */
+	if (!value && t->nspare < t->height + 1u &&
+	    rt_load(t, first, &e) && e.first < first && e.last > last)
 		grows = true;      /* erasing the middle of one entry */
 	if (grows) {
 		err = rt_spare_fill(t, t->height + 1u);
@@ -391,6 +463,8 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 	}
 	/* Point of no return: below, only spares are used. */
 
+	if (store_in_leaf(t, first, last, value))
+		goto out;
 	remove_inside(t, first, last);
 
 	rtc_init(&c, t);
