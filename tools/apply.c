@@ -18,6 +18,7 @@
 
 #define PROT_RWX        7
 #define MAP_SHARED_     0x01
+#define MAP_PRIVATE_    0x02
 #define MAP_FIXED_      0x10
 #define MAP_ANON_       0x20
 #define MREMAP_MAYMOVE_ 1
@@ -210,6 +211,33 @@ static int do_mremap(struct apply_ctx *ctx, struct aspace *as,
 	return 0;
 }
 
+/*
+ * Bring the model's break to @want (the trace's): through brk() when the
+ * model allows it, else by force: the heap pages between the two breaks
+ * are mapped (MAP_FIXED, brk's flags) or unmapped, and the break is set.
+ */
+static void brk_follow(struct aspace *as, uint64_t want)
+{
+	struct aspace_config img = *aspace_get_config(as);
+	struct aspace_counters c;
+	uint64_t out = 0, lo, hi;
+
+	aspace_brk(as, want, &out);
+	if (out == want)
+		return;
+	aspace_counters(as, &c);
+	lo = PG_ALIGN(c.brk);
+	hi = PG_ALIGN(want);
+	if (hi > lo)
+		aspace_mmap(as, lo, hi - lo, 3, MAP_PRIVATE_ | MAP_FIXED_ | MAP_ANON_,
+			    NULL, 0, &out);
+	else if (lo > hi)
+		aspace_munmap(as, hi, lo - hi);
+	img.start_brk = c.start_brk;
+	img.brk = want;
+	aspace_set_image(as, &img);
+}
+
 static int do_brk(struct apply_ctx *ctx, struct ms_task *t, struct aspace *as,
 		  const struct call_rec *r)
 {
@@ -235,18 +263,8 @@ static int do_brk(struct apply_ctx *ctx, struct ms_task *t, struct aspace *as,
 		return err;             /* our allocator: input cannot go on */
 	if (!compare(ctx, r, (int64_t)out, true, NULL))
 		return 0;
-	if (r->ret > 0) {
-		aspace_brk(as, (uint64_t)r->ret, &out);
-		if (out != (uint64_t)r->ret) {
-			struct aspace_config img = *aspace_get_config(as);
-			struct aspace_counters c;
-
-			aspace_counters(as, &c);
-			img.start_brk = c.start_brk;
-			img.brk = (uint64_t)r->ret;
-			aspace_set_image(as, &img);
-		}
-	}
+	if (r->ret > 0)
+		brk_follow(as, (uint64_t)r->ret);
 	return 0;
 }
 

@@ -176,6 +176,52 @@ TEST(replay_divergence_reported_and_followed)
 	return PASS;
 }
 
+/*
+ *  mremap of A (blocked by B) moves: the model picks the top, the trace
+ *  0x7f0000100000; after the divergence the model moves it there too.
+ */
+TEST(replay_mremap_divergence_followed)
+{
+	struct run r;
+
+	replay(&r, NULL,
+	       "mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+	       "mmap(0x7f0000001000, 4096, PROT_NONE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x7f0000001000\n"
+	       "mremap(0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE) = 0x7f0000100000\n"
+	       "munmap(0x7f0000101000, 4096) = 0\n", false);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_TRUE(strstr(r.err, "t.trace:3: mremap(") != NULL);
+	ASSERT_TRUE(strstr(r.err, "1 divergences") != NULL);
+	ASSERT_STR_EQ(r.out,
+		      "7f0000001000-7f0000002000 ---p 00000000 00:00 0 \n"
+		      "7f0000100000-7f0000101000 r--p 00000000 00:00 0 \n");
+	run_free(&r);
+	return PASS;
+}
+
+/* brk refused in the model (a mapping in the way) but granted in the
+ * trace: the model's heap and break follow the trace. */
+TEST(replay_brk_divergence_followed)
+{
+	struct run r;
+
+	replay(&r, NULL,
+	       "brk(NULL) = 0x555555560000\n"
+	       "mmap(0x555555561000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x555555561000\n"
+	       "brk(0x555555563000) = 0x555555563000\n"
+	       "brk(0x555555564000) = 0x555555564000\n", false);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_TRUE(strstr(r.err, "t.trace:3: brk(0x555555563000) = 0x555555563000: "
+			   "model 0x555555560000, trace 0x555555563000") != NULL);
+	ASSERT_TRUE(strstr(r.err, "t.trace:4:") == NULL);
+	ASSERT_TRUE(strstr(r.err, "1 divergences") != NULL);
+	/* the heap is forced over the model's wrong mapping, then grows */
+	ASSERT_STR_EQ(r.out, "555555560000-555555564000 rw-p 00000000 00:00 0"
+		      "                          [heap]\n");
+	run_free(&r);
+	return PASS;
+}
+
 TEST(replay_errno_divergence)
 {
 	struct run r;
