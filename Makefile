@@ -102,6 +102,12 @@ fuzz-parser:
 	./$(FUZZ_BUILD)/parse_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus
 
+# The `aspace report --html` page in headless chromium (installed when
+# missing): loads without script or console errors; screenshots in $(BUILD)/.
+.PHONY: test-html
+test-html: all
+	tests/insight/html_check.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD)
 
