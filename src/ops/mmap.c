@@ -272,7 +272,8 @@ static int mmap_region(struct mmap_op *op, uint64_t a)
 	/* __mmap_complete() */
 	vma_stat_account(as, v->flags, (int64_t)pglen);
 	if (v->flags & VM_LOCKED) {
-		if ((v->flags & VM_SPECIAL) || (v->flags & VM_HUGETLB))
+		/* vma_supports_mlock(): not special, droppable, hugetlb */
+		if (v->flags & (VM_SPECIAL | VM_DROPPABLE | VM_HUGETLB))
 			v->flags &= ~VM_LOCKED_MASK;
 		else
 			as->locked_vm += pglen;

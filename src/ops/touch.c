@@ -7,83 +7,14 @@
  * VMAs (vma_populate()).
  *
  * Pages are visited in ascending order; the first failing page ends the
- * call and earlier pages keep their effects.
+ * call and earlier pages keep their effects.  The per-page effect itself
+ * is ops/fault.c's fault_piece(), shared with madvise and mlock.
  */
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "ops/fault.h"
 #include "vma/vma.h"
-
-/* vma_is_anonymous() in the kernel's sense (no vm_ops). */
-static bool touch_anon_ops(const struct vma *v)
-{
-	return !v->file || v->file->desc.kind == ASPACE_FILE_DEVZERO;
-}
-
-/* Would a fault at [lo, hi) of @v be served by a PMD-size THP? */
-static bool touch_thp_served(const struct aspace *as, const struct vma *v,
-			     uint64_t lo, uint64_t hi)
-{
-	uint64_t bs, be;
-
-	if (!touch_anon_ops(v) || (v->flags & (VM_SHARED | VM_MAYSHARE)) ||
-	    (v->flags & (VM_NOHUGEPAGE | VM_HUGETLB | VM_SPECIAL)))
-		return false;
-	switch (as->cfg.thp) {
-	case ASPACE_THP_ALWAYS:
-		break;
-	case ASPACE_THP_MADVISE:
-		if (!(v->flags & VM_HUGEPAGE))
-			return false;
-		break;
-	default:
-		return false;
-	}
-	bs = (v->start + HPAGE_PMD_SIZE - 1) & ~(HPAGE_PMD_SIZE - 1);
-	be = v->end & ~(HPAGE_PMD_SIZE - 1);
-	if (bs >= be)
-		return false;
-	/* some page of [lo, hi) lies in an aligned block inside the VMA */
-	return bs < hi && be > lo;
-}
-
-/* Page index past the end of the file behind @v (SIGBUS)? */
-static bool touch_past_eof(const struct vma *v, uint64_t addr)
-{
-	uint64_t idx;
-
-	if (!v->file || v->file->desc.kind == ASPACE_FILE_DEVZERO ||
-	    v->file->desc.kind == ASPACE_FILE_NOMMAP)
-		return false;
-	idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
-	return idx >= PAGE_ALIGN(v->file->desc.size) >> PAGE_SHIFT;
-}
-
-/*
- * The effect of one fault of kind @write at @addr in @v, after the access
- * check passed.  Return: 0, or -EFAULT (SIGBUS) after the effects the
- * kernel makes before failing.
- */
-static int touch_fault(struct aspace *as, struct vma *v, uint64_t addr,
-		       bool write)
-{
-	bool cow = !(v->flags & VM_SHARED) && !(v->flags & VM_MAYSHARE);
-
-	if (v->flags & VM_HUGETLB) {
-		if (!(v->flags & VM_MAYSHARE))
-			vma_anon_prepare(as, v);
-		if (!as->cfg.hugetlb_pages || touch_past_eof(v, addr))
-			return -EFAULT;
-		return 0;
-	}
-	if (write && cow) {
-		vma_anon_prepare(as, v);        /* before the page is read */
-		return touch_past_eof(v, addr) ? -EFAULT : 0;
-	}
-	if (!write && touch_thp_served(as, v, addr, addr + PAGE_SIZE))
-		vma_anon_prepare(as, v);
-	return touch_past_eof(v, addr) ? -EFAULT : 0;
-}
 
 /*
  * expand_downwards(): grow @v down to @addr (page aligned).
@@ -132,8 +63,7 @@ static int touch_grow_stack(struct aspace *as, struct vma *v, uint64_t addr)
 static bool touch_allowed(const struct aspace *as, const struct vma *v,
 			  int access)
 {
-	bool pk_denied = as->cfg.pku && as->exec_only_pkey > 0 &&
-		vma_pkey(v) == as->exec_only_pkey;
+	bool pk_denied = fault_pkey_denied(as, v);
 
 	if (access & ASPACE_TOUCH_WRITE)
 		return (v->flags & VM_WRITE) && !(v->flags & VM_SHADOW_STACK) &&
@@ -176,10 +106,10 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 			if ((access & ASPACE_TOUCH_EXEC) && !write &&
 			    !(access & ASPACE_TOUCH_READ) &&
 			    (v->flags & VM_ACCESS_FLAGS))
-				touch_fault(as, v, p, false);
+				fault_piece(as, v, p, p + PAGE_SIZE, false);
 			return -EFAULT;
 		}
-		err = touch_fault(as, v, p, write);
+		err = fault_piece(as, v, p, p + PAGE_SIZE, write);
 		if (err)
 			return err;
 	}
@@ -212,25 +142,5 @@ int aspace_touch(struct aspace *as, uint64_t addr, uint64_t len, int access)
 
 void vma_populate(struct aspace *as, uint64_t start, uint64_t end)
 {
-	struct vma *v;
-
-	for_each_vma_range(as, v, start, end) {
-		uint64_t lo = MAX(start, v->start), hi = MIN(end, v->end);
-
-		if (v->flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT))
-			continue;
-		if (!(v->flags & VM_ACCESS_FLAGS))
-			continue;       /* GUP fails, errors ignored */
-		if ((v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE) {
-			if (!(v->flags & VM_MAYSHARE) || v->flags & VM_HUGETLB)
-				touch_fault(as, v, lo, true);
-			continue;
-		}
-		if (v->flags & VM_HUGETLB) {
-			touch_fault(as, v, lo, false);
-			continue;
-		}
-		if (touch_thp_served(as, v, lo, hi))
-			vma_anon_prepare(as, v);
-	}
+	(void)fault_populate(as, start, end, true);     /* mm_populate() */
 }
