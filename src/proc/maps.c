@@ -123,7 +123,9 @@ static const char *maps_name(const struct aspace *as, const struct vma *v,
 		return s;
 	if (v->start < as->brk && v->end > as->start_brk)
 		return "[heap]";
-	if (v->start <= as->start_stack && v->end >= as->start_stack)
+	/* start_stack 0 means "unknown" (no exec image), not address 0 */
+	if (as->start_stack && v->start <= as->start_stack &&
+	    v->end >= as->start_stack)
 		return "[stack]";
 	if (an) {
 		snprintf(tmp, cap, "[anon:%s]", an->s);
