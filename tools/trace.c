@@ -1088,8 +1088,14 @@ static void call_line(struct tracer *tr, struct pt_task *t, bool no_return)
 	if (tt->mm && !no_return) {     /* exit/exit_group change nothing */
 		struct aspace_counters cnt;
 
-		free(tt->mm->last_call);
 		tr->line.p[tr->line.len - 1] = 0;
+		/* An execve line replaced the task's model and freed the old
+		 * one when nobody shared it (the exec hook rebinds the task
+		 * later): tt->mm->as must not be touched then. */
+		if ((t->nr == PT_NR_EXECVE || t->nr == PT_NR_EXECVEAT) &&
+		    t->ret == 0)
+			return;
+		free(tt->mm->last_call);
 		tt->mm->last_call = xstrdup(tr->line.p);
 		tt->mm->last_line = line;
 		aspace_counters(tt->mm->as, &cnt);
