@@ -513,3 +513,18 @@ TEST(test_mmap_e32_hook_refuses_sync)
 	aspace_free(as);
 	return PASS;
 }
+
+/* check order: MAP_FIXED over a sealed VMA with RLIMIT_AS also exceeded
+ * gives EPERM (gathering, row 29, before the limits, row 30) */
+TEST(test_mmap_e29b_sealed_before_rlimit_as)
+{
+	struct aspace *as = ecfg(as12);
+	struct aspace_vma_desc s = sealed(0, 4);
+
+	ASSERT_EQ(aspace_insert_vma(as, &s), 0);
+	ASSERT_EQ(fx_map(as, 2, 20, RW, 0), -EPERM);
+	ASSERT_EQ(fx_map(as, 4, 20, RW, 0), -ENOMEM);
+	ASSERT_LAYOUT(as, "0-4:r--p");
+	aspace_free(as);
+	return PASS;
+}
