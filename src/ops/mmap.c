@@ -230,8 +230,12 @@ static int mmap_region(struct mmap_op *op, uint64_t a)
 
 	err = mmap_hook(op, f);
 	if (err) {
-		if (accountable)
-			as_uncharge(as, charged + u.naccount);
+		if (accountable) {
+			/* Linux gives back the new charge only: the pages
+			 * taken over from the removed VMAs stay charged */
+			as_uncharge(as, charged);
+			as->committed_leaked += u.naccount;
+		}
 		return err;     /* the range is left unmapped, as Linux */
 	}
 	if (file_is_hugetlb(f))

@@ -45,7 +45,7 @@ static int touch_grow_stack(struct aspace *as, struct vma *v, uint64_t addr)
 	if (as_charge(as, grow))
 		return -EFAULT;
 	if (!(v->flags & VM_ACCOUNT))
-		as_uncharge(as, grow);  /* checked, not kept (see kernel-notes) */
+		as->committed_leaked += grow;   /* never given back (kernel-notes) */
 	if (v->flags & VM_LOCKED)
 		as->locked_vm += grow;
 	vma_stat_account(as, v->flags, (int64_t)grow);
