@@ -99,7 +99,7 @@ fuzz-parser:
 		tests/fuzz/parse_fuzz.c tools/trace_parse.c -o $(FUZZ_BUILD)/parse_fuzz
 	rm -rf $(FUZZ_BUILD)/corpus && mkdir -p $(FUZZ_BUILD)/corpus
 	cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/ && chmod u+w $(FUZZ_BUILD)/corpus/*
-	./$(FUZZ_BUILD)/parse_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_BUILD)/parse_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus
 
 # The `aspace report --html` page in headless chromium (installed when
