@@ -449,6 +449,11 @@ int ms_exec_finish(struct model_set *ms, struct ms_task *t,
 
 	if (!t->exec_pending)
 		return 0;
+	/* Per-process environment keys (mmap_legacy, mmap_legacy_base,
+	 * rlimits, ...) of the "#@ pid=" line: @pcfg starts from the trace's
+	 * config with that line's keys applied, so it is taken whole. */
+	if (pcfg && (mask & MS_PCFG_OTHER))
+		cfg = *pcfg;
 	clear_image(&cfg);
 	if (pcfg) {
 		if (mask & MS_PCFG_MMAP_BASE)
