@@ -16,8 +16,10 @@
 
 #include "vma/vma.h"
 
-/* The copy of one parent VMA in @child (reserved). */
-static void fork_copy_vma(struct aspace *child, const struct vma *pv)
+/* The copy of one parent VMA in @child (reserved), appended to the
+ * child's tree being bulk-loaded in address order. */
+static void fork_copy_vma(struct aspace *child, struct rt_bulk *b,
+			  const struct vma *pv)
 {
 	struct vma *v = vma_dup(child, pv);
 
@@ -32,7 +34,7 @@ static void fork_copy_vma(struct aspace *child, const struct vma *pv)
 		v->anon = ANON_NONE;
 	else
 		v->anon = ANON_MAKE(ANON_ID(as_new_anon(child)), true);
-	vma_insert(child, v);
+	rt_bulk_add(b, v->start, v->end - 1, v);
 	vma_stat_account(child, v->flags, (int64_t)vma_pages(v));
 }
 
@@ -63,10 +65,16 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 {
 	uint64_t nvmas = 0, nexts = 0, charge = 0;
 	struct aspace *child;
+	struct rt_cursor c;
+	struct rt_bulk b;
 	struct vma *pv;
 	int err;
 
-	for (pv = vma_find(parent, 0); pv; pv = vma_next(parent, pv)) {
+	/* Walk with a cursor (O(1) a step) and build the child's tree in
+	 * one pass (rt_bulk): no descent per VMA, no per-store reservation
+	 * (docs/performance.md). */
+	rtc_init(&c, &parent->tree);
+	for (pv = rtc_find(&c, 0, NULL); pv; pv = rtc_next(&c, NULL)) {
 		if (pv->flags & VM_DONTCOPY)
 			continue;
 		nvmas++;
@@ -80,8 +88,8 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 		return as_oom(parent);
 	fork_copy_mm(child, parent);
 	if (nvmas > (1u << 30) ||
-	    as_reserve(child, (unsigned)nvmas, (unsigned)nexts,
-		       (unsigned)nvmas)) {
+	    as_reserve(child, (unsigned)nvmas, (unsigned)nexts, 0) ||
+	    rt_bulk_begin(&b, &child->tree, nvmas)) {
 		aspace_free(child);
 		return as_oom(parent);
 	}
@@ -99,9 +107,10 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 		aspace_free(child);
 		return err;
 	}
-	for (pv = vma_find(parent, 0); pv; pv = vma_next(parent, pv))
+	for (pv = rtc_find(&c, 0, NULL); pv; pv = rtc_next(&c, NULL))
 		if (!(pv->flags & VM_DONTCOPY))
-			fork_copy_vma(child, pv);
+			fork_copy_vma(child, &b, pv);
+	rt_bulk_end(&b);
 	as_unreserve(child);
 	memset(&child->stats, 0, sizeof(child->stats));
 	child->stats.peak_map_count = as_map_count(child);

@@ -134,6 +134,68 @@ static const char *maps_name(const struct aspace *as, const struct vma *v,
 	return NULL;
 }
 
+/* @x in lower-case hex, at least @width digits (printf's %0*llx). */
+static char *maps_hex(char *p, uint64_t x, int width)
+{
+	char d[16];
+	int n = 0;
+
+	do {
+		d[n++] = "0123456789abcdef"[x & 15];
+		x >>= 4;
+	} while (x);
+	while (n < width)
+		d[n++] = '0';
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/* @x in decimal (printf's %llu). */
+static char *maps_dec(char *p, uint64_t x)
+{
+	char d[20];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/*
+ * The fixed part of a line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu "
+ * written by hand: snprintf was most of the cost of a line
+ * (docs/performance.md).  Return: its length.
+ */
+static int maps_prefix(char *pre, const struct vma *v, uint64_t off,
+		       unsigned maj, unsigned min, uint64_t ino)
+{
+	char *p = pre;
+
+	p = maps_hex(p, v->start, 8);
+	*p++ = '-';
+	p = maps_hex(p, v->end, 8);
+	*p++ = ' ';
+	*p++ = (v->flags & VM_READ) ? 'r' : '-';
+	*p++ = (v->flags & VM_WRITE) ? 'w' : '-';
+	*p++ = (v->flags & VM_EXEC) ? 'x' : '-';
+	*p++ = (v->flags & VM_MAYSHARE) ? 's' : 'p';
+	*p++ = ' ';
+	p = maps_hex(p, off, 8);
+	*p++ = ' ';
+	p = maps_hex(p, maj, 2);
+	*p++ = ':';
+	p = maps_hex(p, min, 2);
+	*p++ = ' ';
+	p = maps_dec(p, ino);
+	*p++ = ' ';
+	return (int)(p - pre);
+}
+
 static void maps_line(struct maps_buf *b, const struct aspace *as,
 		      const struct vma *v, unsigned opts)
 {
@@ -150,13 +212,7 @@ static void maps_line(struct maps_buf *b, const struct aspace *as,
 		min = v->file->desc.dev_minor;
 		ino = v->file->desc.inode;
 	}
-	n = snprintf(pre, sizeof(pre), "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-		     (unsigned long long)v->start, (unsigned long long)v->end,
-		     (v->flags & VM_READ) ? 'r' : '-',
-		     (v->flags & VM_WRITE) ? 'w' : '-',
-		     (v->flags & VM_EXEC) ? 'x' : '-',
-		     (v->flags & VM_MAYSHARE) ? 's' : 'p',
-		     (unsigned long long)off, maj, min, (unsigned long long)ino);
+	n = maps_prefix(pre, v, off, maj, min, ino);
 	maps_put(b, pre, (size_t)n);
 	name = maps_name(as, v, tmp, sizeof(tmp), &is_path);
 	if (name) {
@@ -185,11 +241,14 @@ char *aspace_maps(const struct aspace *as, unsigned opts)
 {
 	struct maps_buf b = { 0 };
 	const struct vma *v;
+	struct rt_cursor c;
 
-	maps_reserve(&b, 256);
+	/* About 50 bytes a line for anonymous VMAs: one allocation mostly. */
+	maps_reserve(&b, 256 + 64 * as_map_count(as));
 	if (b.p)
 		b.p[0] = '\0';
-	for (v = vma_find(as, 0); v; v = vma_next(as, v))
+	rtc_init(&c, &as->tree);
+	for (v = rtc_find(&c, 0, NULL); v; v = rtc_next(&c, NULL))
 		maps_line(&b, as, v, opts);
 	if (opts & ASPACE_MAPS_VSYSCALL) {
 		maps_puts(&b, "ffffffffff600000-ffffffffff601000 --xp 00000000 "

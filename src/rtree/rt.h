@@ -162,6 +162,32 @@ static inline uint64_t rt_count(const struct rt_tree *t) { return t->count; }
 static inline size_t rt_bytes(const struct rt_tree *t) { return t->bytes; }
 
 /*
+ * Bulk loading (rt_bulk.c): build a tree from entries given in ascending
+ * order in O(n), with every node full but the last two of each level
+ * (fork copies a whole address space this way).
+ *   rt_bulk_begin(&b, t, n)  allocates every node the n entries need
+ *                            (-ENOMEM: nothing changed); @t must be empty;
+ *   rt_bulk_add(&b, ...)     exactly n times, ascending and disjoint;
+ *                            cannot fail;
+ *   rt_bulk_end(&b)          the tree is complete.  Cannot fail.
+ * The tree must not be used between begin and end.
+ */
+struct rt_bulk {
+	struct rt_tree *t;
+	unsigned        levels;                 /* height of the result */
+	uint64_t        n, added;
+	uint64_t        items[RT_MAX_HEIGHT];   /* items of level d (0: leaves) */
+	uint64_t        idx[RT_MAX_HEIGHT];     /* open node's index in level */
+	unsigned        fill[RT_MAX_HEIGHT];    /* items in the open node */
+	struct rt_node *open[RT_MAX_HEIGHT];
+};
+
+int rt_bulk_begin(struct rt_bulk *b, struct rt_tree *t, uint64_t n);
+void rt_bulk_add(struct rt_bulk *b, uint64_t first, uint64_t last,
+		 void *value);
+void rt_bulk_end(struct rt_bulk *b);
+
+/*
  * rt_check() - verify every invariant of the tree.
  * Return: 0, or -1 after printing what is wrong to stderr.  O(n).
  */

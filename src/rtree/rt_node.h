@@ -58,6 +58,23 @@ struct rt_item {
 	void    *ptr;
 };
 
+/* rt_set_item() - write slot @i of @nd (a leaf entry or an inner
+ * child summary).  Cannot fail. */
+static inline void rt_set_item(struct rt_node *nd, bool leaf, unsigned i,
+			       const struct rt_item *it)
+{
+	if (leaf) {
+		nd->l.first[i] = it->first;
+		nd->l.last[i] = it->last;
+		nd->l.val[i] = it->ptr;
+	} else {
+		nd->i.first[i] = it->first;
+		nd->i.last[i] = it->last;
+		nd->i.gap[i] = it->gap;
+		nd->i.child[i] = it->ptr;
+	}
+}
+
 /* first i in a[0..n) with a[i] >= x, or n. */
 static inline unsigned rt_lower(const uint64_t *a, unsigned n, uint64_t x)
 {

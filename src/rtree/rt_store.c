@@ -46,28 +46,13 @@ static void get_item(const struct rt_node *nd, bool leaf, unsigned i,
 	}
 }
 
-static void set_item(struct rt_node *nd, bool leaf, unsigned i,
-		     const struct rt_item *it)
-{
-	if (leaf) {
-		nd->l.first[i] = it->first;
-		nd->l.last[i] = it->last;
-		nd->l.val[i] = it->ptr;
-	} else {
-		nd->i.first[i] = it->first;
-		nd->i.last[i] = it->last;
-		nd->i.gap[i] = it->gap;
-		nd->i.child[i] = it->ptr;
-	}
-}
-
 static void write_items(struct rt_node *nd, bool leaf,
 			const struct rt_item *it, unsigned m)
 {
 	unsigned i;
 
 	for (i = 0; i < m; i++)
-		set_item(nd, leaf, i, &it[i]);
+		rt_set_item(nd, leaf, i, &it[i]);
 	nd->n = m;
 }
 
@@ -175,7 +160,7 @@ static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
 		at += size[j];
 		rt_summarise(nd[j], leaf, &s);
 		s.ptr = nd[j];
-		set_item(root, false, j, &s);
+		rt_set_item(root, false, j, &s);
 	}
 	root->n = 2;
 	t->root = root;

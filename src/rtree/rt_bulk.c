@@ -1,0 +1,127 @@
+/*
+ * rt_bulk.c - bulk loading of the range tree: n entries given in ascending
+ * order become a tree in O(n), level by level, without a descent per
+ * entry.  Owns the fill plan: on every level each node is full except the
+ * last two, which share what is left so both hold at least the minimum
+ * (a lone node is the root and may hold less).  All nodes are allocated
+ * up front (rt_bulk_begin), so adding entries cannot fail.
+ *
+ * Level 0 holds the entries in leaves; level d + 1 holds one slot per
+ * node of level d.  Each level keeps one open node; when it reaches its
+ * planned size its summary goes up one level.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rtree/rt_node.h"
+
+/* Nodes needed for @items items at @cap per node. */
+static uint64_t nodes_for(uint64_t items, unsigned cap)
+{
+	return (items + cap - 1) / cap;
+}
+
+/* The planned size of node @idx of a level with @items items. */
+static unsigned planned_size(uint64_t items, unsigned cap, unsigned min,
+			     uint64_t idx)
+{
+	uint64_t k = nodes_for(items, cap), rem, pair;
+
+	if (k == 1)
+		return (unsigned)items;
+	if (idx + 2 < k)
+		return cap;
+	rem = items - (k - 1) * cap;
+	if (rem >= min)
+		return idx + 1 == k ? (unsigned)rem : cap;
+	pair = cap + rem;               /* the last two share */
+	return (unsigned)(idx + 2 == k ? (pair + 1) / 2 : pair / 2);
+}
+
+/*
+ * rt_bulk_begin() - plan a tree of @n entries into the empty @t and
+ * allocate its nodes.
+ * Return: 0, or -ENOMEM with nothing changed.  Cost: O(n / node size).
+ */
+int rt_bulk_begin(struct rt_bulk *b, struct rt_tree *t, uint64_t n)
+{
+	uint64_t items = n, nodes = 0;
+	unsigned d = 0;
+
+	ASSERT(!t->root && t->count == 0);
+	memset(b, 0, sizeof(*b));
+	b->t = t;
+	b->n = n;
+	while (items > 0) {
+		uint64_t k = nodes_for(items, d ? RT_INNER_CAP : RT_LEAF_CAP);
+
+		ASSERT(d < RT_MAX_HEIGHT);
+		b->items[d] = items;
+		nodes += k;
+		d++;
+		items = k > 1 ? k : 0;
+	}
+	b->levels = d;
+	return rt_spare_fill(t, t->nspare + nodes);
+}
+
+/* Append one slot to level @d's open node; close it when full. */
+static void bulk_push(struct rt_bulk *b, unsigned d, const struct rt_item *it)
+{
+	bool leaf = d == 0;
+	unsigned cap = leaf ? RT_LEAF_CAP : RT_INNER_CAP;
+	unsigned min = leaf ? RT_LEAF_MIN : RT_INNER_MIN;
+	struct rt_node *nd = b->open[d];
+	unsigned i = b->fill[d];
+	struct rt_item s;
+
+	if (!nd) {
+		nd = b->open[d] = rt_spare_get(b->t);
+		i = 0;
+	}
+	rt_set_item(nd, leaf, i, it);
+	b->fill[d] = ++i;
+	if (i < planned_size(b->items[d], cap, min, b->idx[d]))
+		return;
+	nd->n = i;
+	b->open[d] = NULL;
+	b->fill[d] = 0;
+	b->idx[d]++;
+	if (d + 1 == b->levels) {
+		b->t->root = nd;        /* the level of one node */
+		return;
+	}
+	rt_summarise(nd, leaf, &s);
+	s.ptr = nd;
+	bulk_push(b, d + 1, &s);
+}
+
+/*
+ * rt_bulk_add() - the next entry [@first, @last] -> @value (non-NULL),
+ * after every entry added so far.  Cannot fail.  O(1) amortised.
+ */
+void rt_bulk_add(struct rt_bulk *b, uint64_t first, uint64_t last,
+		 void *value)
+{
+	struct rt_item it = { first, last, 0, value };
+
+	ASSERT(b->added < b->n && first <= last && value);
+	ASSERT(b->added == 0 || b->open[0] == NULL ||
+	       first > b->open[0]->l.last[b->fill[0] - 1]);
+	b->added++;
+	bulk_push(b, 0, &it);
+}
+
+/*
+ * rt_bulk_end() - publish the tree: root, height, count.  Every planned
+ * entry must have been added.  Cannot fail.  O(1).
+ */
+void rt_bulk_end(struct rt_bulk *b)
+{
+	ASSERT(b->added == b->n);
+	b->t->height = b->levels;
+	b->t->count = b->n;
+	if (!b->n)
+		b->t->root = NULL;
+	rt_spare_trim(b->t);
+}
