@@ -13,6 +13,7 @@
  * change a model are only split far enough to find their result, so odd
  * arguments of skipped calls never fail a trace.
  */
+#define _GNU_SOURCE 1
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -143,6 +144,7 @@ static const struct symbol symbols[] = {
 	{ "MAP_HUGETLB", 0x40000 }, { "MAP_SYNC", 0x80000 },
 	{ "MAP_FIXED_NOREPLACE", 0x100000 },
 	{ "MAP_UNINITIALIZED", 0x4000000 },
+	{ "MAP_HUGE_SHIFT", 26 }, { "SHM_HUGE_SHIFT", 26 },
 	{ "MAP_HUGE_64KB", 16ull << 26 }, { "MAP_HUGE_512KB", 19ull << 26 },
 	{ "MAP_HUGE_1MB", 20ull << 26 }, { "MAP_HUGE_2MB", 21ull << 26 },
 	{ "MAP_HUGE_8MB", 23ull << 26 }, { "MAP_HUGE_16MB", 24ull << 26 },
@@ -453,7 +455,9 @@ static int split_args(const char *s, size_t len, size_t open,
 			any = true;
 			continue;
 		}
-		if (c == '<' && i > 0 && isdigit((unsigned char)s[i - 1])) {
+		/* "3</path>" is a -y path; "21<<MAP_HUGE_SHIFT" a shift */
+		if (c == '<' && i > 0 && isdigit((unsigned char)s[i - 1]) &&
+		    !(i + 1 < len && s[i + 1] == '<')) {
 			i = skip_angle(s, len, i) - 1;
 			continue;
 		}
@@ -615,7 +619,21 @@ static int arg_flags(const struct src *src, struct span sp, uint64_t *out)
 			n--;
 		if (n == i)
 			return fail_at(src, sp.off + i, "empty flag in a flag set");
-		if (isdigit((unsigned char)s[i]) || s[i] == '-') {
+		if (memmem(s + i, n - i, "<<", 2)) {
+			/* strace's huge page size: "21<<MAP_HUGE_SHIFT" */
+			const char *sh = memmem(s + i, n - i, "<<", 2);
+			size_t ln = (size_t)(sh - (s + i)), r = ln + 2;
+			uint64_t shift;
+
+			if (!ln || parse_number(s + i, ln, &x) != ln)
+				return fail_at(src, sp.off + i, "bad number in a flag set");
+			if (r >= n - i || (isdigit((unsigned char)s[i + r]) ?
+			    parse_number(s + i + r, n - i - r, &shift) != n - i - r :
+			    !trace_symbol_value(s + i + r, n - i - r, &shift)) ||
+			    shift > 63)
+				return fail_at(src, sp.off + i + r, "bad shift in a flag set");
+			x <<= shift;
+		} else if (isdigit((unsigned char)s[i]) || s[i] == '-') {
 			if (parse_number(s + i, n - i, &x) != n - i)
 				return fail_at(src, sp.off + i, "bad number in a flag set");
 		} else if (!trace_symbol_value(s + i, n - i, &x)) {
