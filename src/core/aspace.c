@@ -78,6 +78,7 @@ struct aspace *aspace_new(const struct aspace_config *cfg)
 		return NULL;
 	as->cfg = *cfg;
 	rt_init(&as->tree);
+	rt_init(&as->guards);
 	/* Pool the tree nodes of the largest common reservation (mmap's six
 	 * stores): without it every call allocates and frees dozens of
 	 * spare nodes (docs/performance.md). */
@@ -126,6 +127,7 @@ void aspace_free(struct aspace *as)
 		return;
 	rt_iter(&as->tree, 0, UINT64_MAX, free_one, as);
 	rt_destroy(&as->tree);
+	rt_destroy(&as->guards);
 	for (x = as->free_exts; x; x = xn) {
 		xn = (struct vma_ext *)x->name;
 		as_free(x, sizeof(*x));
@@ -221,12 +223,54 @@ int as_reserve(struct aspace *as, unsigned nvmas, unsigned nexts,
 	}
 	if (nstores && rt_reserve(&as->tree, nstores))
 		return as_oom(as);
+	/* an unmap in the commit drops guard markers: one store */
+	if (nstores && rt_count(&as->guards) && rt_reserve(&as->guards, 1))
+		return as_oom(as);
 	return 0;
 }
 
 void as_unreserve(struct aspace *as)
 {
 	rt_unreserve(&as->tree);
+	rt_unreserve(&as->guards);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guard regions                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* The value guard entries map to (any non-NULL pointer). */
+static char guard_mark;
+
+int vma_guard_reserve(struct aspace *as, unsigned nstores)
+{
+	if (nstores && rt_reserve(&as->guards, nstores))
+		return as_oom(as);
+	return 0;
+}
+
+void vma_guard_install(struct aspace *as, uint64_t start, uint64_t end)
+{
+	int err;
+
+	ASSERT(start < end && PAGE_ALIGNED(start) && PAGE_ALIGNED(end));
+	err = rt_store(&as->guards, start, end - 1, &guard_mark);
+	ASSERT(err == 0);
+}
+
+void vma_guard_remove(struct aspace *as, uint64_t start, uint64_t end)
+{
+	int err;
+
+	if (!rt_count(&as->guards) || start >= end)
+		return;
+	err = rt_store(&as->guards, start, end - 1, NULL);
+	ASSERT(err == 0);
+}
+
+bool vma_guarded(const struct aspace *as, uint64_t addr)
+{
+	return rt_count(&as->guards) && rt_load(&as->guards, addr, NULL);
 }
 
 struct vma *vma_alloc(struct aspace *as)

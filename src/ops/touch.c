@@ -101,6 +101,8 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 			if (err)
 				return err;
 		}
+		if (vma_guarded(as, p))
+			return -EFAULT;         /* a guard marker: SIGSEGV */
 		if (!touch_allowed(as, v, access)) {
 			/* an instruction fetch first faults as a read */
 			if ((access & ASPACE_TOUCH_EXEC) && !write &&

@@ -548,5 +548,6 @@ void vma_unmap_commit(struct aspace *as, struct vma_unmap *u)
 		w = nx;
 	}
 	tree_store(as, start, end, NULL);
+	vma_guard_remove(as, start, end);       /* markers go with the pages */
 	u->first = u->last = NULL;
 }

@@ -238,6 +238,11 @@ struct aspace {
 	bool     oom_now;               /* this call hit the allocator */
 	uint64_t call_id;               /* provenance: the current call */
 
+	/* Guard regions (MADV_GUARD_INSTALL markers): page ranges whose every
+	 * access faults, [first, last] -> GUARD_MARK.  Empty unless madvise
+	 * installs some; unmapping a range drops its markers. */
+	struct rt_tree guards;
+
 	/* VMA pool and reservation */
 	struct vma_chunk *chunks;
 	struct vma *free_vmas;          /* linked through ->ext */
@@ -365,6 +370,30 @@ struct vma *vma_find_prev(const struct aspace *as, uint64_t addr);
 #define for_each_vma_range(as, v, lo, hi)				\
 	for ((v) = vma_find((as), (lo)); (v) && (v)->start < (hi);	\
 	     (v) = vma_next((as), (v)))
+
+/* ---------------------------------------------------------------------- */
+/* Guard regions (MADV_GUARD_INSTALL / _REMOVE)                           */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * vma_guard_reserve() - make the next @nstores guard installs/removals
+ * infallible.  as_reserve() already reserves the one store an unmap needs
+ * when guards exist.
+ * Return: 0 or -ENOMEM (as_oom(); nothing changed).  O(nstores log g).
+ */
+int vma_guard_reserve(struct aspace *as, unsigned nstores);
+
+/*
+ * vma_guard_install()/vma_guard_remove() - mark / unmark the pages of
+ * [start, end) (page aligned) as guard pages.  The caller checked the
+ * VMAs (madvise's rules) and set VM_MAYBE_GUARD.
+ * Cannot fail (1 guard store reserved).  O(log g).
+ */
+void vma_guard_install(struct aspace *as, uint64_t start, uint64_t end);
+void vma_guard_remove(struct aspace *as, uint64_t start, uint64_t end);
+
+/* vma_guarded() - is the page at @addr a guard page?  O(log g). */
+bool vma_guarded(const struct aspace *as, uint64_t addr);
 
 /* ---------------------------------------------------------------------- */
 /* Counters and limits (spec/01 §1.2-1.5)                                 */

@@ -17,6 +17,7 @@
 #include "../harness.h"
 #include "oom.h"
 #include "../unit/vma/fixture.h"
+#include "vma/vma.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -25,7 +26,8 @@ static struct aspace_file *sweep_file(void);
 /*
  *  page  0       8    12   14      20  22     26   30       60 62 64 66
  *        A(rw)   B(r) .    C(rw,a) .   D(lo)  .    H(heap)  E  F  G
- * (E, G r; F rw) plus a GROWSDOWN stack at 200 and a file mapping at 100.
+ * (E, G r; F rw) plus a GROWSDOWN stack at 200, a file mapping at 100 and
+ * a guard page at 5.
  */
 static struct aspace *sweep_fixture(void)
 {
@@ -55,6 +57,11 @@ static struct aspace *sweep_fixture(void)
 		abort();
 	if (aspace_touch(as, AT(14), PG(2), ASPACE_TOUCH_WRITE))
 		abort();
+	/* a guard page at 5 (as MADV_GUARD_INSTALL leaves it) */
+	if (vma_guard_reserve(as, 1))
+		abort();
+	vma_guard_install(as, AT(5), AT(6));
+	as_unreserve(as);
 	aspace_file_put(f);
 	sweep_file();
 	return as;
@@ -204,12 +211,12 @@ static char *snapshot(struct aspace *as)
 {
 	char *m = aspace_maps(as, ASPACE_MAPS_SMAPS);
 	const char *c = fx_counters(as);
-	size_t n = strlen(m) + strlen(c) + 2;
+	size_t n = strlen(m) + strlen(c) + 4;
 	char *s = malloc(n);
 
 	if (!s)
 		abort();
-	snprintf(s, n, "%s%s\n", m, c);
+	snprintf(s, n, "%s%s%s\n", m, c, vma_guarded(as, AT(5)) ? " g" : "");
 	aspace_free_text(m);
 	return s;
 }

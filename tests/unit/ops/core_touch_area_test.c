@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../vma/fixture.h"
+#include "vma/vma.h"
 
 #define RW   (PROT_READ | PROT_WRITE)
 #define MIB  (1ull << 20)
@@ -165,6 +166,31 @@ TEST(test_touch_stack_rlimit)
 	ASSERT_EQ(aspace_touch(as, AT(700), 1, WR), -EFAULT);
 	ASSERT_EQ(aspace_touch(as, AT(701), 1, WR), 0);
 	ASSERT_LAYOUT(as, "701-1001:rw-p/a1");
+	aspace_free(as);
+	return PASS;
+}
+
+/*
+ * Guard markers (installed by madvise through vma_guard_install()): an
+ * access faults before any other effect; unmapping drops the markers.
+ */
+TEST(test_touch_guard_pages)
+{
+	struct aspace *as = fx_new();
+
+	ASSERT_EQ(fx_map(as, 0, 4, RW, 0), 0);
+	ASSERT_EQ(vma_guard_reserve(as, 1), 0);
+	vma_guard_install(as, AT(2), AT(3));
+	as_unreserve(as);
+	ASSERT_EQ(aspace_touch(as, AT(2), 1, RD), -EFAULT);
+	ASSERT_LAYOUT(as, "0-4:rw-p");
+	ASSERT_EQ(aspace_touch(as, AT(0), PG(4), WR), -EFAULT);
+	ASSERT_LAYOUT(as, "0-4:rw-p/a1");
+	ASSERT_EQ(aspace_touch(as, AT(3), PG(1), WR), 0);
+	/* MAP_FIXED over it drops the marker */
+	ASSERT_EQ(fx_map(as, 2, 1, RW, 0), 0);
+	ASSERT_EQ(aspace_touch(as, AT(2), 1, WR), 0);
+	ASSERT_TRUE(!vma_guarded(as, AT(2)));
 	aspace_free(as);
 	return PASS;
 }
