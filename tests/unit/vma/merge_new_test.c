@@ -166,6 +166,10 @@ TEST(test_merge_s09_locked_not_merged)
 	ASSERT_EQ(fx_map(as, 4, 4, RW, MAP_LOCKED), 0);
 	ASSERT_LAYOUT_F(as, "0-4:rw-p rd wr mr mw me ac | "
 			"4-8:rw-p/a1 rd wr mr mw me lo ac");
+	/* mlock([0,4)) populates (a1 is reused from the right neighbour)
+	 * and merges through entry point B */
+	ASSERT_EQ(aspace_mlock(as, AT(0), PG(4)), 0);
+	ASSERT_LAYOUT_F(as, "0-8:rw-p/a1 rd wr mr mw me lo ac");
 	aspace_free(as);
 	return PASS;
 }
