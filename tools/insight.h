@@ -105,6 +105,35 @@ struct ins_pairs {
 /* ins_pairs_of() - the statistics of @as's layout.  Cannot fail. O(n log n). */
 void ins_pairs_of(const struct aspace *as, struct ins_pairs *out /* OUT */);
 
+/* What report_text() writes; any may be NULL/0. */
+struct report_opts {
+	int         pid;        /* focus leader; 0: the one with most VMAs */
+	FILE       *text;       /* the text report */
+	FILE       *json;       /* the same as JSON */
+	const char *html;       /* the picture, into this file */
+};
+
+/*
+ * report_text() - the report of `aspace report` on the trace @text (@name
+ * for messages, @path for maps= relative to it, or NULL), written as @o
+ * asks.  One analysis feeds every output: the replay command, the live
+ * tracer (`aspace trace --report`, through report_stream()) and the tests.
+ * Assumes: @text is NUL-terminated.
+ * Return:  0, or 2 (unreadable trace, I/O error, out of memory) with a
+ *          message on @err.
+ * Cost:    two replays of the trace (three with @o->html).
+ */
+int report_text(const char *name, const char *path, const char *text,
+		const struct report_opts *o, FILE *err);
+
+/*
+ * report_stream() - report_text() on everything written to @in so far:
+ * flushes it, reads it back from its start (it must be readable and
+ * seekable: a "w+" file or tmpfile()).  Return: as report_text().
+ */
+int report_stream(const char *name, const char *path, FILE *in,
+		  const struct report_opts *o, FILE *err);
+
 /* Subcommands that are not in tools.h. */
 int cmd_synth(int argc, char **argv);
 int synth_write(FILE *f, uint64_t guards, uint64_t churn, uint64_t chunk);

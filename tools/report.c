@@ -10,7 +10,9 @@
  *
  * The report follows one process: --pid, or the one whose address space
  * reached the most VMAs.  Pair statistics are taken at that peak (a second
- * replay stops there) and at the end of the trace.
+ * replay takes them when it passes the peak call) and at the end of the
+ * trace.  report_text() is the one engine: `aspace report` feeds it a file,
+ * `aspace trace --report` the text it has just recorded (report_stream()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -904,40 +906,62 @@ done:
 	return 0;
 }
 
-static char *slurp(const char *path)
+/* The whole of stream @f from where it stands, NUL-terminated; NULL when
+ * out of memory or unreadable. */
+static char *slurp_stream(FILE *f)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	struct ms_buf b = { 0 };
 	char chunk[65536];
 	size_t n;
 
-	if (!f)
-		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		ms_buf_add(&b, "%.*s", (int)n, chunk);
-	if (f != stdin)
-		fclose(f);
-	if (b.oom) {
+	if (b.oom || ferror(f)) {
 		free(b.s);
 		return NULL;
 	}
 	return b.s ? b.s : strdup("");
 }
 
-/*
- * report_text() - the body of `aspace report` on a trace in memory.
- * Return: the exit status (0, or 2 for unreadable input).
- */
-int report_text(const char *name, const char *path, const char *text,
-		int pid, bool json, const char *html, FILE *out, FILE *err);
+static char *slurp(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *s;
+
+	if (!f)
+		return NULL;
+	s = slurp_stream(f);
+	if (f != stdin)
+		fclose(f);
+	return s;
+}
+
+/* Write the picture into the file @path. */
+static int html_to_file(struct ins_run *r, int pid, const char *path,
+			FILE *errf)
+{
+	FILE *hf = fopen(path, "w");
+	int st;
+
+	if (!hf) {
+		fprintf(errf, "aspace report: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	st = html_write(r, pid, hf, errf);
+	if (fclose(hf) && !st) {
+		fprintf(errf, "aspace report: %s: write error\n", path);
+		st = 2;
+	}
+	return st;
+}
 
 int report_text(const char *name, const char *path, const char *text,
-		int pid, bool json, const char *html, FILE *out, FILE *errf)
+		const struct report_opts *o, FILE *errf)
 {
 	struct ins_run r = { .name = name, .path = path, .text = text };
 	struct rep_ctx rc = { 0 };
 	uint64_t peak = 0, peak_id = 0, j;
-	int ppid, st;
+	int ppid, st, pid = o->pid;
 
 	/* pass 1: counts of every process, the focus and its peak */
 	st = ins_run(&r, errf);
@@ -953,23 +977,13 @@ int report_text(const char *name, const char *path, const char *text,
 			peak = r.calls[j].count;
 			peak_id = j + 1;
 		}
-	if (html) {
-		FILE *hf = fopen(html, "w");
-
-		if (!hf) {
-			fprintf(errf, "aspace report: %s: %s\n", html,
-				strerror(errno));
-			st = 2;
-			goto out;
-		}
-		st = html_write(&r, pid, hf, errf);
-		if (fclose(hf) && !st) {
-			fprintf(errf, "aspace report: %s: write error\n", html);
-			st = 2;
-		}
+	if (o->html) {
+		st = html_to_file(&r, pid, o->html, errf);
 		if (st)
 			goto out;
 	}
+	if (!o->text && !o->json)
+		goto out;
 	/* pass 2: the layout at the peak and at the end */
 	{
 		struct ins_run r2 = { .name = name, .path = path, .text = text,
@@ -987,12 +1001,36 @@ int report_text(const char *name, const char *path, const char *text,
 		if (st)
 			goto out;
 	}
-	if (report_print(&r, pid, peak, peak_id, &rc, json, out)) {
+	if ((o->text && report_print(&r, pid, peak, peak_id, &rc, false,
+				     o->text)) ||
+	    (o->json && report_print(&r, pid, peak, peak_id, &rc, true,
+				     o->json))) {
 		fprintf(errf, "%s: out of memory\n", name);
 		st = 2;
 	}
 out:
 	ins_run_free(&r);
+	return st;
+}
+
+int report_stream(const char *name, const char *path, FILE *in,
+		  const struct report_opts *o, FILE *errf)
+{
+	char *text;
+	int st;
+
+	if (fflush(in) == EOF || fseek(in, 0, SEEK_SET)) {
+		fprintf(errf, "%s: cannot read the trace back: %s\n", name,
+			strerror(errno));
+		return 2;
+	}
+	text = slurp_stream(in);
+	if (!text) {
+		fprintf(errf, "%s: cannot read the trace back\n", name);
+		return 2;
+	}
+	st = report_text(name, path, text, o, errf);
+	free(text);
 	return st;
 }
 
@@ -1009,18 +1047,19 @@ static void report_usage(FILE *f)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *path = NULL, *html = NULL;
-	bool json = false;
-	int i, pid = 0, st;
+	const char *path = NULL;
+	struct report_opts o = { .text = stdout };
+	int i, st;
 	char *text;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "--pid") && i + 1 < argc)
-			pid = atoi(argv[++i]);
+		if (!strcmp(argv[i], "--json")) {
+			o.json = stdout;
+			o.text = NULL;
+		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc)
+			o.pid = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--html") && i + 1 < argc)
-			html = argv[++i];
+			o.html = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			report_usage(stdout);
 			return 0;
@@ -1043,8 +1082,8 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "aspace report: %s: cannot read\n", path);
 		return 2;
 	}
-	st = report_text(path, strcmp(path, "-") ? path : NULL, text, pid, json,
-			 html, stdout, stderr);
+	st = report_text(path, strcmp(path, "-") ? path : NULL, text, &o,
+			 stderr);
 	free(text);
 	return st;
 }

@@ -42,6 +42,7 @@
 #include "model_set.h"
 #include "ptrace_proc.h"
 #include "ptrace_run.h"
+#include "insight.h"
 #include "tools.h"
 #include "trace_write.h"
 #include "tracefmt.h"
@@ -83,6 +84,9 @@ struct tracer {
 	const char   *final_path;   /* --final-maps: the kernel's last layouts */
 	FILE         *final_out;
 	bool          check_every;
+	bool          report;       /* --report: `aspace report` at the end */
+	const char   *report_json;  /* --report-json FILE */
+	const char   *report_html;  /* --html FILE */
 	char        **argv;
 	/* the trace */
 	FILE         *out;
@@ -1254,7 +1258,8 @@ static void hook_tick(void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aspace trace [-o FILE] [--check every|end] "
-		"[--summary-json FILE] -- COMMAND [ARGS...]\n"
+		"[--summary-json FILE]\n                    [--report] "
+		"[--report-json FILE] [--html FILE] -- COMMAND [ARGS...]\n"
 		"  -o FILE               write the trace (strace syntax, "
 		"with touch and layout lines)\n"
 		"  --check every         compare the model with the kernel "
@@ -1263,7 +1268,45 @@ static void usage(FILE *f)
 		"(cheaper)\n"
 		"  --summary-json FILE   write the summary as JSON\n"
 		"  --final-maps FILE     write each process's layout at exit, "
-		"read from the kernel\n");
+		"read from the kernel\n"
+		"  --report              at the end, print `aspace report` of "
+		"the recorded calls\n"
+		"  --report-json FILE    ... and write it as JSON\n"
+		"  --html FILE           ... and write its picture\n");
+}
+
+static bool wants_report(const struct tracer *tr)
+{
+	return tr->report || tr->report_json || tr->report_html;
+}
+
+/*
+ * The report runs over the trace text just written (the -o file, or a
+ * temporary file): the same engine and the same text as a later
+ * `aspace report` of the recording.
+ */
+static void trace_report(struct tracer *tr)
+{
+	struct report_opts o = { .html = tr->report_html };
+	FILE *jf = NULL;
+
+	if (tr->report)
+		o.text = stderr;
+	if (tr->report_json) {
+		jf = fopen(tr->report_json, "w");
+		if (!jf) {
+			perror(tr->report_json);
+			return;
+		}
+		o.json = jf;
+	}
+	if (tr->report)
+		fputc('\n', stderr);
+	if (report_stream(tr->out_path ? tr->out_path : tr->argv[0],
+			  tr->out_path, tr->out, &o, stderr))
+		fprintf(stderr, "aspace trace: the report failed\n");
+	if (jf && fclose(jf))
+		perror(tr->report_json);
 }
 
 static void summary(struct tracer *tr, double wall)
@@ -1333,7 +1376,8 @@ static void summary(struct tracer *tr, double wall)
 
 /*
  * cmd_trace() - `aspace trace [-o FILE] [--check every|end]
- * [--summary-json FILE] [--final-maps FILE] -- COMMAND [ARGS...]`.
+ * [--summary-json FILE] [--final-maps FILE] [--report] [--report-json FILE]
+ * [--html FILE] -- COMMAND [ARGS...]`.
  * @argc, @argv: the arguments after "aspace" (argv[0] is "trace").
  *
  * Assumes: nothing; a usage error prints the usage.
@@ -1372,6 +1416,12 @@ int cmd_trace(int argc, char **argv)
 			tr.json_path = argv[++i];
 		} else if (!strcmp(argv[i], "--final-maps") && i + 1 < argc) {
 			tr.final_path = argv[++i];
+		} else if (!strcmp(argv[i], "--report")) {
+			tr.report = true;
+		} else if (!strcmp(argv[i], "--report-json") && i + 1 < argc) {
+			tr.report_json = argv[++i];
+		} else if (!strcmp(argv[i], "--html") && i + 1 < argc) {
+			tr.report_html = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -1388,9 +1438,16 @@ int cmd_trace(int argc, char **argv)
 	}
 	tr.argv = argv + i;
 	if (tr.out_path) {
-		tr.out = fopen(tr.out_path, "w");
+		/* readable too: the report reads it back */
+		tr.out = fopen(tr.out_path, wants_report(&tr) ? "w+" : "w");
 		if (!tr.out) {
 			perror(tr.out_path);
+			return 2;
+		}
+	} else if (wants_report(&tr)) {
+		tr.out = tmpfile();
+		if (!tr.out) {
+			perror("aspace trace: tmpfile");
 			return 2;
 		}
 	}
@@ -1427,11 +1484,13 @@ int cmd_trace(int argc, char **argv)
 	pt_free(s);
 	if (tr.status < 0)
 		tr.status = 2;
-	if (tr.out)
-		fclose(tr.out);
 	if (tr.final_out)
 		fclose(tr.final_out);
 	summary(&tr, now_sec() - tr.t0);
+	if (wants_report(&tr))
+		trace_report(&tr);
+	if (tr.out)
+		fclose(tr.out);
 	tw_buf_free(&tr.line);
 	apply_fini(&tr.actx);
 	ms_free(tr.ms);

@@ -12,8 +12,6 @@
 #include "../../tools/insight.h"
 #include "../harness.h"
 
-int report_text(const char *name, const char *path, const char *text,
-		int pid, bool json, const char *html, FILE *out, FILE *err);
 int explain_trace(const char *name, const char *path, const char *text,
 		  uint64_t addr, int pid, int at_line, bool json, FILE *out,
 		  FILE *err);
@@ -40,7 +38,9 @@ static char *run_report(const char *name, const char *text, bool json)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	int st = report_text(name, NULL, text, 0, json, NULL, f, stderr);
+	struct report_opts o = { .text = json ? NULL : f,
+				 .json = json ? f : NULL };
+	int st = report_text(name, NULL, text, &o, stderr);
 
 	fclose(f);
 	if (st) {
