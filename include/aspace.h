@@ -294,6 +294,9 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len);
  * or the unchanged one when Linux refuses.
  * Return: 0, or -ENOMEM only when our allocator failed (then *out is the
  *         old break and nothing changed).
+ * With the image unknown (start_brk == brk == 0) the heap starts at address
+ * 0: brk(0) reads 0 and growth is refused as a MAP_FIXED below
+ * dac_mmap_min_addr is (unless cap_sys_rawio); set the image first.
  * Cost: O(log n).  Mirrors: mm/mmap.c brk().
  */
 int aspace_brk(struct aspace *as, uint64_t brk, uint64_t *out /* OUT */);
