@@ -125,9 +125,14 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 		if (grows & PROT_GROWSUP)
 			return -EINVAL;         /* no VM_GROWSUP on x86 */
 	}
-	/* Reserve: at most two splits; one store per piece (merge) + 2. */
-	for_each_vma_range(as, w, start, end)
+	/* Reserve: at most two splits; one store per piece (merge) + 2.
+	 * Counted from v, stopping at the VMA that reaches end: no walk
+	 * beyond what the range holds (docs/performance.md). */
+	for (w = v; w && w->start < end; w = vma_next(as, w)) {
 		k++;
+		if (w->end >= end)
+			break;
+	}
 	err = as_reserve(as, VMA_MODIFY_VMAS, VMA_MODIFY_EXTS,
 			 (unsigned)MIN(k + 2, 1u << 30));
 	if (err)
@@ -164,6 +169,8 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 		tmp = w->end;
 		nstart = tmp;
 		prot = reqprot;
+		if (tmp >= end)
+			break;          /* the next VMA starts past the range */
 		w = vma_next(as, w);
 	}
 	if (!err && tmp < end)

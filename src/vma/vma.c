@@ -74,9 +74,10 @@ static void note_peak(struct aspace *as)
 
 void vma_insert(struct aspace *as, struct vma *v)
 {
+	const struct vma *nx = rt_find(&as->tree, v->start, NULL);
+
 	ASSERT(v->start < v->end);
-	ASSERT(!rt_find(&as->tree, v->start, NULL) ||
-	       ((struct vma *)rt_find(&as->tree, v->start, NULL))->start >= v->end);
+	ASSERT(!nx || nx->start >= v->end);     /* one walk, not two */
 	tree_store(as, v->start, v->end, v);
 	note_peak(as);
 }
