@@ -85,22 +85,41 @@ static bool madvise_ksm_ok(const struct vma *v)
 }
 
 /*
- * MADV_COLLAPSE: EINVAL unless the VMA may hold a PMD THP (collapse
- * ignores the sysfs mode but not VM_NOHUGEPAGE, special or hugetlb VMAs;
- * anonymous and shmem only); a piece without a whole aligned 2 MiB block
- * has nothing to do (0) [V]; otherwise the result depends on which pages
- * are present, which the model does not track: collapsing fails with
- * EINVAL unless every page of every block is populated, and the model
- * assumes they are not (kernel-notes).
+ * MADV_COLLAPSE.  First the VMA must be allowed a PMD-size THP for a
+ * forced collapse (which ignores the sysfs mode): not VM_NOHUGEPAGE,
+ * special or hugetlb; the VMA holds a whole aligned 2 MiB block (files:
+ * with the block aligned in the file too); shmem (the shared-anonymous
+ * object included) always, other files never (no READ_ONLY_THP_FOR_FS);
+ * anonymous memory only once it has an anon_vma [S, fuzzed].  Otherwise
+ * EINVAL, even when the range holds no block.  Then a piece whose rounded
+ * block bounds meet (first == last) has nothing to do (0), one inside a
+ * single block crossing no 2 MiB boundary is EINVAL (the kernel's block
+ * count wraps) [V]; with whole blocks the result depends
+ * on which pages are present, which the model does not track: it assumes
+ * they are not (EINVAL) — kernel-notes.
  */
 static int madvise_collapse(const struct vma *v, uint64_t lo, uint64_t hi)
 {
 	uint64_t first = (lo + HPAGE_PMD_SIZE - 1) & ~(HPAGE_PMD_SIZE - 1);
 	uint64_t last = hi & ~(HPAGE_PMD_SIZE - 1);
+	uint64_t block = (v->end - HPAGE_PMD_SIZE) & ~(HPAGE_PMD_SIZE - 1);
+	bool anon = madvise_anon_ops(v);
 
 	if (v->flags & (VM_NOHUGEPAGE | VM_SPECIAL | VM_HUGETLB))
 		return -EINVAL;
-	if (!madvise_anon_ops(v) && !file_is_shmem(v->file))
+	if (v->end - v->start < HPAGE_PMD_SIZE || block < v->start)
+		return -EINVAL;
+	if (!anon && ((PFN(v->start) - v->pgoff) &
+		      (PFN(HPAGE_PMD_SIZE) - 1)))
+		return -EINVAL;
+	if (!anon && !file_is_shmem(v->file))
+		return -EINVAL;
+	if (anon && v->anon == ANON_NONE)
+		return -EINVAL;
+	/* The kernel counts the blocks as (last - first) / 2 MiB in unsigned
+	 * arithmetic: a piece inside one block but crossing no boundary
+	 * (last < first) wraps and fails; last == first has nothing to do. */
+	if (last < first)
 		return -EINVAL;
 	return first < last ? -EINVAL : 0;
 }
