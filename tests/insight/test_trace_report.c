@@ -20,35 +20,13 @@
 #include "../../tools/ptrace_run.h"
 #include "../../tools/tools.h"
 #include "../harness.h"
+#include "insight_test.h"
 
 struct trep {
 	char dir[64];
 	char trace[96], json[96], html[96], summary[96], log[96];
 	char *log_text, *json_text, *summary_text;
 };
-
-static char *slurp_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
 
 static long json_num(const char *js, const char *key)
 {
@@ -132,9 +110,9 @@ static int trace_report_run(struct trep *t, bool with_o)
 		_exit(cmd_trace(argc, argv) & 0xff);
 	}
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	t->log_text = slurp_file(t->log);
-	t->json_text = slurp_file(t->json);
-	t->summary_text = slurp_file(t->summary);
+	t->log_text = it_slurp(t->log, NULL);
+	t->json_text = it_slurp(t->json, NULL);
+	t->summary_text = it_slurp(t->summary, NULL);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !t->log_text ||
 	    !t->json_text || !t->summary_text)
 		FAILF("aspace trace: status %#x, log:\n%.4000s", st,
@@ -204,7 +182,7 @@ TEST(trace_report_python_matches_offline_report)
 	if (rc != PASS)
 		return rc;
 	/* `aspace report --json` of the recording says the very same */
-	text = slurp_file(t.trace);
+	text = it_slurp(t.trace, NULL);
 	ASSERT_TRUE(text != NULL);
 	o.json = open_memstream(&buf, &len);
 	ASSERT_TRUE(o.json != NULL);
@@ -229,7 +207,7 @@ TEST(trace_report_python_without_o)
 	ASSERT_EQ(json_num(t.json_text, "vmas"),
 		  json_num(t.summary_text, "peak_vmas"));
 	ASSERT_TRUE(strstr(t.json_text, "\"trace\": \"/usr/bin/python3\"") != NULL);
-	html = slurp_file(t.html);
+	html = it_slurp(t.html, NULL);
 	ASSERT_TRUE(html != NULL);
 	ASSERT_TRUE(!strncmp(html, "<!DOCTYPE html>", 15));
 	ASSERT_TRUE(strstr(html, "</html>") != NULL);
