@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "vma/guard.h"
 #include "vma/vma.h"
 
 static void info_of(const struct vma *v, struct aspace_vma_info *out)
@@ -123,5 +124,7 @@ int aspace_validate(const struct aspace *as)
 	if (acct + as->shm_committed + as->committed_leaked != as->committed)
 		BAD("committed %" PRIu64 " != %" PRIu64 " accounted + %" PRIu64
 		    " shmem", as->committed, acct, as->shm_committed);
+	if (guard_check(as))
+		BAD("guard markers (above)");
 	return 0;
 }

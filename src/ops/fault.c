@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "ops/fault.h"
+#include "vma/guard.h"
 
 /* vma_is_anonymous() in the kernel's sense: no vm_ops (private /dev/zero). */
 static bool fault_anon_ops(const struct vma *v)
@@ -74,7 +75,9 @@ bool fault_pkey_denied(const struct aspace *as, const struct vma *v)
 /*
  * fault_populate() - see fault.h.  populate_vma_page_range() faults with
  * FOLL_FORCE on accessible VMAs, so only PROT_NONE (and the pkey check of
- * check_vma_flags()) refuses.
+ * check_vma_flags()) refuses.  A guard marker ends the VMA's
+ * populate with -EFAULT (mlock reports it as -ENOMEM; mlockall and the
+ * ignore_errors callers go on with the next VMA).
  */
 int fault_populate(struct aspace *as, uint64_t start, uint64_t end,
 		   bool ignore_errors)
@@ -83,16 +86,23 @@ int fault_populate(struct aspace *as, uint64_t start, uint64_t end,
 	int err;
 
 	for_each_vma_range(as, v, start, end) {
-		uint64_t lo = MAX(start, v->start), hi = MIN(end, v->end);
+		uint64_t lo = MAX(start, v->start), hi = MIN(end, v->end), g;
+		bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
 
 		if (v->flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT))
 			continue;
-		if (!(v->flags & VM_ACCESS_FLAGS) || fault_pkey_denied(as, v))
+
+		if (!(v->flags & VM_ACCESS_FLAGS) || fault_pkey_denied(as, v)) {
 			err = -EFAULT;
-		else
-			err = fault_piece(as, v, lo, hi,
-					  (v->flags & (VM_WRITE | VM_SHARED)) ==
-					  VM_WRITE);
+		} else if (guard_first(as, lo, hi, &g)) {
+			/* GUP stops at a guard marker (SIGSEGV: -EFAULT);
+			 * the pages before it are faulted */
+			err = g > lo ? fault_piece(as, v, lo, g, write) : 0;
+			if (!err)
+				err = -EFAULT;
+		} else {
+			err = fault_piece(as, v, lo, hi, write);
+		}
 		if (err && !ignore_errors)
 			return err;
 	}

@@ -5,7 +5,8 @@
  * VM_LOCKONFAULT cleared (locked_vm 0); userfaultfd registration dropped;
  * an anon_vma becomes a fresh id marked forked, except for VM_WIPEONFORK
  * VMAs, which get none; VM_ACCOUNT pages charged again.  def_flags keeps
- * only VM_NOHUGEPAGE.
+ * only VM_NOHUGEPAGE.  Guard markers are copied with the page tables
+ * (vma/guard.c guard_fork(): not into VM_WIPEONFORK VMAs).
  *
  * The child is built completely in a new address space before it is
  * returned; any failure frees it, so the parent is never touched (fork
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vma/guard.h"
 #include "vma/vma.h"
 
 /* The copy of one parent VMA in @child (reserved), appended to the
@@ -112,6 +114,10 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 			fork_copy_vma(child, &b, pv);
 	rt_bulk_end(&b);
 	as_unreserve(child);
+	if (guard_fork(parent, child)) {        /* copied page tables */
+		aspace_free(child);
+		return as_oom(parent);
+	}
 	memset(&child->stats, 0, sizeof(child->stats));
 	child->stats.peak_map_count = as_map_count(child);
 	*out = child;

@@ -17,6 +17,7 @@
 
 #include "ops/fault.h"
 #include "ops/walk.h"
+#include "vma/guard.h"
 
 /* uapi values the 6.1 host headers may lack. */
 #define MADV_FREE_             8
@@ -258,9 +259,13 @@ static int madvise_vma(struct aspace *as, struct vma **vp, uint64_t lo,
 			v->flags |= VM_MAYBE_GUARD;
 		if (madvise_anon_ops(v))
 			vma_anon_prepare(as, v);
+		guard_install(as, lo, hi);      /* present pages zapped first */
 		return 0;
 	case ASPACE_MADV_GUARD_REMOVE:
-		return (v->flags & (VM_SPECIAL | VM_HUGETLB)) ? -EINVAL : 0;
+		if (v->flags & (VM_SPECIAL | VM_HUGETLB))
+			return -EINVAL;
+		vma_guard_remove(as, lo, hi);   /* VM_LOCKED allowed */
+		return 0;
 	}
 	err = madvise_new_flags(v, adv, &nf);
 	if (err || nf == v->flags)
@@ -272,7 +277,8 @@ static int madvise_vma(struct aspace *as, struct vma **vp, uint64_t lo,
 /*
  * madvise_populate(): fault in [start, end) page by page; the first VMA
  * that is missing (ENOMEM) or refuses the access (EINVAL) ends the loop,
- * earlier VMAs keep their effects.  No VMA is split or merged.
+ * and so does a guard marker (EFAULT, as GUP's SIGSEGV; verified);
+ * earlier pages keep their effects.  No VMA is split or merged.
  */
 static int madvise_populate(struct aspace *as, uint64_t start, uint64_t end,
 			    bool write)
@@ -281,7 +287,7 @@ static int madvise_populate(struct aspace *as, uint64_t start, uint64_t end,
 
 	while (pos < end) {
 		struct vma *v = vma_lookup(as, pos);
-		uint64_t hi;
+		uint64_t hi, g;
 		int err;
 
 		if (!v)
@@ -293,6 +299,11 @@ static int madvise_populate(struct aspace *as, uint64_t start, uint64_t end,
 		    fault_pkey_denied(as, v))
 			return -EINVAL;
 		hi = MIN(end, v->end);
+		/* a guard marker ends the walk: pages before it are faulted */
+		if (guard_first(as, pos, hi, &g)) {
+			err = g > pos ? fault_piece(as, v, pos, g, write) : 0;
+			return err ? err : -EFAULT;
+		}
 		err = fault_piece(as, v, pos, hi, write);
 		if (err)
 			return err;
@@ -320,6 +331,15 @@ static int madvise_do(struct aspace *as, uint64_t start, uint64_t len,
 
 		err = as_reserve(as, VMA_MODIFY_VMAS, VMA_MODIFY_EXTS,
 				 (unsigned)MIN(k + 2, 1u << 30));
+		if (err)
+			return err;
+	}
+	/* one marker store per VMA piece */
+	if (adv == ASPACE_MADV_GUARD_INSTALL ||
+	    (adv == ASPACE_MADV_GUARD_REMOVE && guard_any(as))) {
+		uint64_t k = walk_count(as, start, end);
+
+		err = vma_guard_reserve(as, (unsigned)MIN(k, 1u << 30));
 		if (err)
 			return err;
 	}

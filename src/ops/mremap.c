@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "vma/guard.h"
 #include "vma/vma.h"
 
 #ifndef MREMAP_MAYMOVE
@@ -386,15 +387,18 @@ static int mremap_move_vma(struct mremap_op *op)
 
 	n = mremap_copy_vma(op);
 	mremap_drop_uffd(as, n);
+	/* guard markers travel with the page tables */
+	guard_move(as, op->addr, op->old_len, op->new_addr);
 
 	/* total_vm briefly counts both copies: keep the high-water mark */
 	hiwater = as->hiwater_vm;
 	vma_stat_account(as, op->vma->flags, (int64_t)npages);
 	if (op->vma->flags & VM_LOCKED)
 		as->locked_vm += npages;
-	if (op->flags & MREMAP_DONTUNMAP_)
+	if (op->flags & MREMAP_DONTUNMAP_) {
 		mremap_dontunmap_complete(op, n);
-	else
+		vma_guard_remove(as, op->addr, op->addr + op->old_len);
+	} else
 		mremap_unmap_source(op);
 	as->hiwater_vm = hiwater;
 	return 0;
@@ -653,6 +657,10 @@ static int mremap_do(struct mremap_op *op, uint64_t *res)
 		mremap_piece_needs(op, &vmas, &stores);
 		err = mremap_reserve(as, vmas * (unsigned)k,
 				     stores * (unsigned)k);
+		if (!err)
+			err = guard_reserve_move(as, op->addr,
+						 op->addr + op->old_len,
+						 3 * (unsigned)k);
 		if (err)
 			return err;
 		return mremap_pure_move(op, res);
@@ -669,7 +677,11 @@ static int mremap_do(struct mremap_op *op, uint64_t *res)
 		stores += MREMAP_UNMAP_STORES;
 	}
 	if (vmas || stores) {
+		/* guard stores: up to three unmaps and the moved markers */
 		err = mremap_reserve(as, vmas, stores);
+		if (!err)
+			err = guard_reserve_move(as, op->addr,
+						 op->addr + op->old_len, 3);
 		if (err)
 			return err;
 	}
