@@ -340,3 +340,67 @@ TEST(test_merge_s49_heap_readonly_page)
 	aspace_free(as);
 	return PASS;
 }
+
+/*
+ * Provenance: a VMA remembers the call that created it (origin) and the
+ * last call that split or merged it; a merge target keeps its origin.
+ */
+TEST(test_provenance_split_and_merge)
+{
+	struct aspace_config cfg;
+	struct aspace *as;
+	struct aspace_vma_info vi;
+
+	aspace_config_init(&cfg);
+	cfg.provenance = true;
+	as = aspace_new(&cfg);
+	aspace_set_call_id(as, 1);
+	ASSERT_EQ(fx_map(as, 0, 12, RW, 0), 0);
+	aspace_set_call_id(as, 2);
+	ASSERT_EQ(aspace_mprotect(as, AT(4), PG(4), RO), 0);
+	ASSERT_EQ(aspace_vma_at(as, AT(0), &vi), 0);
+	ASSERT_EQ(vi.origin, 1);
+	ASSERT_EQ(vi.last_change, 2);
+	ASSERT_EQ(aspace_vma_at(as, AT(8), &vi), 0);
+	ASSERT_EQ(vi.origin, 1);                /* both halves keep it */
+	ASSERT_EQ(vi.last_change, 2);
+	aspace_set_call_id(as, 3);
+	ASSERT_EQ(aspace_mprotect(as, AT(4), PG(4), RW), 0);
+	ASSERT_LAYOUT(as, "0-12:rw-p");
+	ASSERT_EQ(aspace_vma_at(as, AT(0), &vi), 0);
+	ASSERT_EQ(vi.origin, 1);
+	ASSERT_EQ(vi.last_change, 3);
+	aspace_set_call_id(as, 4);
+	ASSERT_EQ(fx_map(as, 20, 1, RW, 0), 0);
+	ASSERT_EQ(aspace_vma_at(as, AT(20), &vi), 0);
+	ASSERT_EQ(vi.origin, 4);
+	ASSERT_EQ(vi.last_change, 4);
+	aspace_free(as);
+
+	as = fx_new();                          /* off: nothing recorded */
+	aspace_set_call_id(as, 9);
+	ASSERT_EQ(fx_map(as, 0, 1, RW, 0), 0);
+	ASSERT_EQ(aspace_vma_at(as, AT(0), &vi), 0);
+	ASSERT_EQ(vi.origin, 0);
+	aspace_free(as);
+	return PASS;
+}
+
+/* stats: splits, merges, created/freed VMAs, peak map_count */
+TEST(test_stats_counts)
+{
+	struct aspace *as = fx_new();
+	struct aspace_stats st;
+
+	ASSERT_EQ(fx_map(as, 0, 12, RW, 0), 0);
+	ASSERT_EQ(aspace_mprotect(as, AT(4), PG(4), RO), 0);    /* 2 splits */
+	ASSERT_EQ(aspace_mprotect(as, AT(4), PG(4), RW), 0);    /* case a */
+	aspace_stats(as, &st);
+	ASSERT_EQ(st.splits, 2);
+	ASSERT_EQ(st.merges, 1);
+	ASSERT_EQ(st.vmas_created, 3);
+	ASSERT_EQ(st.vmas_freed, 2);
+	ASSERT_EQ(st.peak_map_count, 3);
+	aspace_free(as);
+	return PASS;
+}
