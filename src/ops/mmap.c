@@ -418,12 +418,20 @@ int aspace_mmap(struct aspace *as, uint64_t addr, uint64_t len, int prot,
 		.as = as, .addr = addr, .len = len, .prot = prot,
 		.flags = flags, .file = file, .pgoff = off,
 	};
+	int pkey = as->exec_only_pkey;
+	uint64_t ino = as->next_shmem_ino;
 	int err;
 
 	as_begin(as);
 	err = mmap_do(&op, out);
 	aspace_file_put(op.hidden);     /* VMAs hold their own references */
 	aspace_file_put(op.own);
+	if (err && as->oom_now) {
+		/* our allocator failed: not even the execute-only key or a
+		 * model inode number may have been used up */
+		as->exec_only_pkey = pkey;
+		as->next_shmem_ino = ino;
+	}
 	as_unreserve(as);
 	return as_finish(as, err);
 }
