@@ -164,10 +164,14 @@ static int mmap_hook(struct mmap_op *op, const struct aspace_file *f)
 	if (f->desc.kind == ASPACE_FILE_REGULAR && (op->vm_flags & VM_SYNC))
 		return -EOPNOTSUPP;
 	if (file_is_hugetlb(f)) {
-		if (op->pgoff & ((HPAGE_PMD_SIZE >> PAGE_SHIFT) - 1))
+		uint64_t hs = file_huge_size(f);
+
+		if (op->pgoff & ((hs >> PAGE_SHIFT) - 1))
 			return -EINVAL;
+		/* config.hugetlb_pages counts 2 MiB pages; no 1 GiB pool */
 		if (!(op->vm_flags & VM_NORESERVE) &&
-		    op->len / HPAGE_PMD_SIZE > op->as->cfg.hugetlb_pages)
+		    (hs != HPAGE_PMD_SIZE ||
+		     op->len / hs > op->as->cfg.hugetlb_pages))
 			return -ENOMEM;
 	}
 	return 0;
@@ -301,8 +305,10 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 	if (!(op->flags & MAP_ANONYMOUS)) {
 		if (!op->file)
 			return -EBADF;
-		if (file_is_hugetlb(op->file))
+		if (file_is_hugetlb(op->file)) {
+			hsize = file_huge_size(op->file);
 			op->len = (op->len + hsize - 1) & ~(hsize - 1);
+		}
 		else if (op->flags & MAP_HUGETLB)
 			return -EINVAL;
 	} else {
@@ -339,9 +345,14 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 		return -ENOMEM;
 
 	if (op->anon_hugetlb) {
-		/* hugetlb_file_setup(): a hidden hugetlbfs object */
+		/*
+		 * hugetlb_file_setup(): a hidden object on the internal
+		 * hugetlbfs mount of that page size (devices 00:11 and 00:12
+		 * on the reference machine, in boot order).
+		 */
 		struct aspace_file_desc d = {
 			.path = "/anon_hugepage (deleted)", .size = op->len,
+			.dev_minor = hsize == HPAGE_PMD_SIZE ? 0x11 : 0x12,
 			.inode = as->next_shmem_ino++,
 			.flags = ASPACE_O_READ | ASPACE_O_WRITE,
 			.kind = ASPACE_FILE_HUGETLB,
@@ -350,6 +361,7 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 		op->own = aspace_file_open(&d);
 		if (!op->own)
 			return as_oom(as);
+		op->own->huge_shift = hsize == HPAGE_PMD_SIZE ? 21 : 30;
 		op->file = op->own;
 	}
 

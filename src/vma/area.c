@@ -213,11 +213,12 @@ static int search_thp(const struct aspace *as, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* hugetlbfs placement: 2 MiB alignment, hint aligned up. */
-static int search_hugetlb(const struct aspace *as, uint64_t addr,
+/* hugetlbfs placement: huge page alignment, hint aligned up. */
+static int search_hugetlb(const struct aspace *as,
+			  const struct aspace_file *f, uint64_t addr,
 			  uint64_t len, int mflags, uint64_t *out)
 {
-	uint64_t hmask = HPAGE_PMD_SIZE - 1;
+	uint64_t hmask = file_huge_size(f) - 1;
 
 	if (len & hmask)
 		return -EINVAL;
@@ -250,7 +251,7 @@ int get_unmapped_area(const struct aspace *as, const struct aspace_file *file,
 	if (!file)
 		pgoff = 0;
 	if (file && file->desc.kind == ASPACE_FILE_HUGETLB) {
-		err = search_hugetlb(as, addr, len, mflags, &a);
+		err = search_hugetlb(as, file, addr, len, mflags, &a);
 	} else if (file && (file->desc.kind == ASPACE_FILE_REGULAR ||
 			    (file->desc.kind == ASPACE_FILE_DEVZERO &&
 			     !shared_anon && !(mflags & MAP_SHARED)))) {

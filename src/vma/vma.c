@@ -32,10 +32,10 @@ int vma_may_split(const struct vma *v, uint64_t addr)
 	case ASPACE_VMA_UPROBES:
 		return -EINVAL;         /* special mappings never split */
 	case ASPACE_VMA_HUGETLB:
-		return (addr & (HPAGE_PMD_SIZE - 1)) ? -EINVAL : 0;
+		return (addr & (file_huge_size(v->file) - 1)) ? -EINVAL : 0;
 	case ASPACE_VMA_SYSV_SHM:
 		if (v->file && v->file->desc.kind == ASPACE_FILE_HUGETLB &&
-		    (addr & (HPAGE_PMD_SIZE - 1)))
+		    (addr & (file_huge_size(v->file) - 1)))
 			return -EINVAL;
 		return 0;
 	default:

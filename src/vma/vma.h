@@ -101,7 +101,15 @@ struct aspace_file {
 	uint64_t refs;
 	uint64_t shm_charged;           /* pages charged at creation */
 	struct aspace *shm_owner;       /* whose committed holds the charge */
+	unsigned huge_shift;            /* hugetlb page size: 21 (default), 30 */
 };
+
+/* file_huge_size() - the huge page size of a hugetlbfs file (2 MiB unless
+ * it was made for MAP_HUGE_1GB).  Cannot fail. */
+static inline uint64_t file_huge_size(const struct aspace_file *f)
+{
+	return f && f->huge_shift ? 1ull << f->huge_shift : (2ull << 20);
+}
 
 /*
  * file_new_shmem() - the hidden shmem object of a shared anonymous mapping

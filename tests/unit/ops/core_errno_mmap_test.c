@@ -89,6 +89,13 @@ TEST(test_mmap_e04_anon_hugetlb)
 	ASSERT_EQ(out & (HPAGE_PMD_SIZE - 1), 0);
 	ASSERT_EQ(em(as, 0x10000, PG(1), RW, PAF | MAP_HUGETLB |
 		     MAP_NORESERVE, NULL, 0), -EINVAL);
+	/* MAP_HUGE_1GB: 1 GiB long and aligned, splits only at 1 GiB */
+	ASSERT_EQ(aspace_mmap(as, 0, PG(1), RW, PA | MAP_HUGETLB |
+			      MAP_NORESERVE | (30 << 26), NULL, 0, &out), 0);
+	ASSERT_EQ(out & ((1ull << 30) - 1), 0);
+	ASSERT_EQ(aspace_mprotect(as, out, HPAGE_PMD_SIZE, PROT_READ),
+		  -EINVAL);
+	ASSERT_EQ(aspace_munmap(as, out + (1ull << 30) - PG(1), PG(1)), -EINVAL);
 	ASSERT_EQ(aspace_validate(as), 0);
 	aspace_free(as);
 	return PASS;
