@@ -364,3 +364,30 @@ TEST(test_maps_vmflags_str)
 	ASSERT_STR_EQ(buf, "r");
 	return PASS;
 }
+
+/*
+ * personality READ_IMPLIES_EXEC (observed on 6.18.44 with personality()):
+ * PROT_READ mmaps and mprotects gain exec, write-only ones do not, brk's
+ * heap is rwx.
+ */
+TEST(test_read_implies_exec)
+{
+	struct aspace_config cfg;
+	struct aspace *as;
+	uint64_t b;
+
+	aspace_config_init(&cfg);
+	cfg.read_implies_exec = true;
+	cfg.start_brk = cfg.brk = AT(100);
+	as = aspace_new(&cfg);
+	ASSERT_EQ(fx_map(as, 0, 1, PROT_READ, 0), 0);
+	ASSERT_EQ(fx_map(as, 1, 1, RW, 0), 0);
+	ASSERT_EQ(fx_map(as, 2, 1, PROT_WRITE, 0), 0);
+	ASSERT_EQ(fx_map(as, 3, 1, PROT_WRITE, 0), 0);
+	ASSERT_EQ(aspace_mprotect(as, AT(1), PG(1), PROT_READ), 0);
+	ASSERT_EQ(aspace_mprotect(as, AT(3), PG(1), RW), 0);
+	ASSERT_EQ(aspace_brk(as, AT(140), &b), 0);
+	ASSERT_LAYOUT(as, "0-2:r-xp | 2-3:-w-p | 3-4:rwxp | 100-140:rwxp");
+	aspace_free(as);
+	return PASS;
+}
