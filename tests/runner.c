@@ -4,13 +4,35 @@
  * whose name contains any SUBSTRING (all without arguments).  The last
  * line is "N passed, N failed" (", N skipped" when some were skipped).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
 static struct test_case *tests;
 const char *test_skip_reason;
+
+/* A watchdog: a test that runs longer than this fails the whole run with
+ * its name and the closing line, instead of hanging CI. */
+#define TEST_TIMEOUT_SECONDS 600
+static const char *current_test;
+static int counts[3];
+
+static void on_timeout(int sig)
+{
+	char buf[512];
+	int n;
+
+	(void)sig;
+	n = snprintf(buf, sizeof(buf), "FAIL  %s: timed out after %d s\n"
+		     "%d passed, %d failed\n", current_test ? current_test : "?",
+		     TEST_TIMEOUT_SECONDS, counts[0], counts[1] + 1);
+	if (n > 0)
+		(void)!write(1, buf, (size_t)n);
+	_exit(1);
+}
 
 void test_register(struct test_case *tc)
 {
@@ -68,11 +90,16 @@ int main(int argc, char **argv)
 		if (!want)
 			continue;
 		test_skip_reason = NULL;
+		current_test = tc->name;
+		signal(SIGALRM, on_timeout);
+		alarm(TEST_TIMEOUT_SECONDS);
 		t = now();
 		r = tc->fn();
 		t = now() - t;
+		alarm(0);
 		if (r == PASS) {
 			passed++;
+			counts[0] = passed;
 			if (verbose || t > 5)
 				printf("ok    %s (%.2fs)\n", tc->name, t);
 		} else if (r == SKIPPED) {
@@ -81,6 +108,7 @@ int main(int argc, char **argv)
 			       test_skip_reason ? test_skip_reason : "");
 		} else {
 			failed++;
+			counts[1] = failed;
 			printf("FAIL  %s (%s)\n", tc->name, tc->file);
 		}
 		fflush(stdout);
