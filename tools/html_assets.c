@@ -3,7 +3,10 @@
  * style, the markup and the script (canvas drawing, hover, slider) around
  * the data object html_report.c writes between them.  Nothing is loaded
  * from the network.  The page traps script errors into the #status element
- * ("ok" once drawn), which the headless-browser test reads.
+ * ("ok" once drawn), which the headless-browser test reads.  A cell is 13
+ * numbers (html_report.c cell_flush()); one holding two kinds of VMA is
+ * filled with a canvas pattern of horizontal stripes, anchored to the
+ * canvas so that neighbouring cells' stripes line up.
  */
 
 const char insight_html_head[] =
@@ -41,9 +44,10 @@ const char insight_html_tail[] =
 "(function(){\n"
 "'use strict';\n"
 "var COL=['#4e79a7','#a0cbe8','#e15759','#59a14f','#8cd17d','#b6992d',"
-"'#f28e2b','#b07aa1','#9c755f','#bab0ac'];\n"
+"'#f28e2b','#b07aa1','#9c755f'];\n"
 "var CLS=['anonymous rw','anonymous read-only','PROT_NONE (guard)','file code (x)',"
-"'file read-only','file rw','stack','special ([vdso]...)','shared','several kinds'];\n"
+"'file read-only','file rw','stack','special ([vdso]...)','shared'];\n"
+"var CW=13,SP=6,PAT={};\n"
 "var MN=['rd','wr','ex','sh','mr','mw','me','ms','gd','um','pf','gu','uw','lo','io',"
 "'sr','rr','dc','de','lf','ac','nr','ht','sf','ar','wf','dd','sd','mm','hg','nh','mg',"
 "'','','','','','ss','','','dp','ui','sl'];\n"
@@ -63,8 +67,14 @@ const char insight_html_tail[] =
 "var S=D.snaps;\n"
 "function colX(j){var x0=xOf(S[j][0]),x1=j+1<S.length?xOf(S[j+1][0]):W;"
 "return [x0,Math.max(x1,x0+1)];}\n"
-"function drawCells(ctx,cells,x0,x1,h){for(var i=0;i<cells.length;i+=11){"
-"var y0=cells[i],y1=cells[i+1];ctx.fillStyle=COL[cells[i+2]];"
+"function stripes(ctx,a,b,pct){var k=a+'/'+b+'/'+pct;if(PAT[k])return PAT[k];"
+"var n=Math.min(SP-1,Math.max(1,Math.round(SP*pct/100))),o=document.createElement('canvas');"
+"o.width=1;o.height=SP;var g=o.getContext('2d');g.fillStyle=COL[a];g.fillRect(0,0,1,SP);"
+"g.fillStyle=COL[b];g.fillRect(0,0,1,n);return PAT[k]=ctx.createPattern(o,'repeat');}\n"
+"function fillOf(ctx,cells,i){return cells[i+11]<0?COL[cells[i+2]]:"
+"stripes(ctx,cells[i+2],cells[i+11],cells[i+12]);}\n"
+"function drawCells(ctx,cells,x0,x1,h){for(var i=0;i<cells.length;i+=CW){"
+"var y0=cells[i],y1=cells[i+1];ctx.fillStyle=fillOf(ctx,cells,i);"
 "var py0=h-y1/A*h,ph=Math.max((y1-y0)/A*h,1);ctx.fillRect(x0,py0,x1-x0,ph);}}\n"
 "function drawMain(){var c=main.getContext('2d');c.clearRect(0,0,W,H);"
 "c.fillStyle='#f4f4f4';for(var k=0;k<D.spans.length;k++){var sp=D.spans[k];"
@@ -93,11 +103,13 @@ const char insight_html_tail[] =
 "if(S[m][0]<=id)lo=m;else hi=m-1;}return lo;}\n"
 "function select(j){sel=j;var s=S[j];info.textContent='after call '+s[0]+' of '+D.calls+"
 "': '+s[1]+' VMAs\\n'+txt(s[0]);drawMain();drawCurve();drawPanel();}\n"
-"function cellAt(cells,y){for(var i=0;i<cells.length;i+=11)"
+"function cellAt(cells,y){for(var i=0;i<cells.length;i+=CW)"
 "if(y>=cells[i]&&y<cells[i+1])return i;return -1;}\n"
+"function mixStr(cells,i){return cells[i+11]<0?CLS[cells[i+2]]:(100-cells[i+12])+'% '+"
+"CLS[cells[i+2]]+', '+cells[i+12]+'% '+CLS[cells[i+11]]+' (of these two kinds)';}\n"
 "function showTip(ev,cells,i){var f=cells[i+6],t=(cells[i+3]>1?cells[i+3]+' VMAs here ("
-"'+CLS[cells[i+2]]+'); the largest:\\n':'')+hex(cells[i+4])+'-'+hex(cells[i+5])+' '+"
-"perms(f)+'  '+size(cells[i+5]-cells[i+4])+'\\n'+CLS[cells[i+2]===9?0:cells[i+2]]+"
+"'+mixStr(cells,i)+'); the largest:\\n':'')+hex(cells[i+4])+'-'+hex(cells[i+5])+' '+"
+"perms(f)+'  '+size(cells[i+5]-cells[i+4])+'\\n'+CLS[cells[i+2]]+"
 "(cells[i+10]?' (file)':'')+(cells[i+9]?'  anon_vma '+cells[i+9]:'')+'\\nVmFlags: '+"
 "flagStr(f)+'\\ncreated by:   '+txt(cells[i+7])+'\\nlast changed: '+txt(cells[i+8]);"
 "tip.textContent=t;tip.style.display='block';tip.style.left=(ev.clientX+14)+'px';"
@@ -120,6 +132,9 @@ const char insight_html_tail[] =
 "var lg=document.getElementById('legend');for(var k=0;k<COL.length;k++){var sp=document.createElement('span');"
 "var ic=document.createElement('i');ic.style.background=COL[k];sp.appendChild(ic);"
 "sp.appendChild(document.createTextNode(CLS[k]));lg.appendChild(sp);}\n"
+"sp=document.createElement('span');ic=document.createElement('i');"
+"ic.style.background='repeating-linear-gradient('+COL[0]+' 0 2px,'+COL[2]+' 2px 4px)';"
+"sp.appendChild(ic);sp.appendChild(document.createTextNode('stripes: two kinds in a row, by VMA count'));lg.appendChild(sp);\n"
 "document.getElementById('meta').textContent=D.trace+'  pid '+D.pid+'  '+D.calls+' calls, '+"
 "S.length+' sampled layouts, peak '+D.peak+' VMAs at call '+D.peak_call+' (max_map_count '+"
 "D.max_map_count+'). Time runs left to right; addresses bottom to top, holes compressed.';\n"

@@ -15,6 +15,11 @@
  * count and a representative VMA for the tooltip); the VMA-count curve has
  * every call, reduced to CURVE_BUCKETS min/max buckets.  Two replays: the
  * first finds the mapped spans, the second draws the cells.
+ *
+ * A cell holding several kinds of VMA is drawn striped in its two most
+ * numerous kinds, each given a share of the stripes equal to its share of
+ * the cell's VMAs: guard pages alternating with read-write chunks (two
+ * VMAs per chunk) show as even red and blue stripes, not as one colour.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,6 +31,7 @@
 #define SNAPSHOTS      200
 #define AXIS_RES       1000
 #define CURVE_BUCKETS  1500
+#define NCLASS         9        /* vma_class() values */
 
 struct span {
 	uint64_t start, end;
@@ -46,7 +52,8 @@ struct html_ctx {
 	bool      oom;
 	const struct aspace *as;
 	/* cell being gathered */
-	int       cy0, cy1, ccls, cn;
+	int       cy0, cy1, cn;
+	uint32_t  ncls[NCLASS]; /* its VMAs by class */
 	struct aspace_vma_info rep;
 	uint64_t  rep_len;
 	bool      have_cell;
@@ -221,18 +228,50 @@ static void ref_add(struct html_ctx *h, uint64_t id)
 	h->refs[h->nrefs++] = id;
 }
 
+/*
+ * The cell's colours: its most numerous class, the second one (-1 when
+ * alone) and the second's percentage of the two (1..99 when present).
+ */
+static void cell_mix(const struct html_ctx *h, int *c1, int *c2, int *pct2)
+{
+	int k;
+
+	*c1 = *c2 = -1;
+	for (k = 0; k < NCLASS; k++) {
+		if (!h->ncls[k])
+			continue;
+		if (*c1 < 0 || h->ncls[k] > h->ncls[*c1]) {
+			*c2 = *c1;
+			*c1 = k;
+		} else if (*c2 < 0 || h->ncls[k] > h->ncls[*c2]) {
+			*c2 = k;
+		}
+	}
+	*pct2 = 0;
+	if (*c2 >= 0) {
+		double sh = (double)h->ncls[*c2] /
+			(double)(h->ncls[*c1] + h->ncls[*c2]);
+
+		*pct2 = (int)(sh * 100 + 0.5);
+		if (*pct2 < 1)
+			*pct2 = 1;
+	}
+}
+
 static void cell_flush(struct html_ctx *h)
 {
 	const struct aspace_vma_info *v = &h->rep;
+	int c1, c2, pct2;
 
 	if (!h->have_cell)
 		return;
-	ms_buf_add(h->out, "%s%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%d",
-		   h->first_cell ? "" : ",", h->cy0, h->cy1, h->ccls, h->cn,
+	cell_mix(h, &c1, &c2, &pct2);
+	ms_buf_add(h->out, "%s%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%d,%d,%d",
+		   h->first_cell ? "" : ",", h->cy0, h->cy1, c1, h->cn,
 		   (unsigned long long)v->start, (unsigned long long)v->end,
 		   (unsigned long long)v->flags, (unsigned long long)v->origin,
 		   (unsigned long long)v->last_change,
-		   (unsigned long long)v->anon_id, v->file ? 1 : 0);
+		   (unsigned long long)v->anon_id, v->file ? 1 : 0, c2, pct2);
 	ref_add(h, v->origin);
 	ref_add(h, v->last_change);
 	h->first_cell = false;
@@ -256,8 +295,7 @@ static int cell_step(const struct aspace_vma_info *v, void *arg)
 		/* shares a row with the cell: join it */
 		if (y1 > h->cy1)
 			h->cy1 = y1;
-		if (cls != h->ccls)
-			h->ccls = 9;
+		h->ncls[cls]++;
 		h->cn++;
 		if (v->end - v->start > h->rep_len) {
 			h->rep = *v;
@@ -268,7 +306,8 @@ static int cell_step(const struct aspace_vma_info *v, void *arg)
 	cell_flush(h);
 	h->cy0 = y0;
 	h->cy1 = y1;
-	h->ccls = cls;
+	memset(h->ncls, 0, sizeof(h->ncls));
+	h->ncls[cls] = 1;
 	h->cn = 1;
 	h->rep = *v;
 	h->rep_len = v->end - v->start;

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../tools/insight.h"
 #include "../harness.h"
+#include "insight_test.h"
 
 int explain_trace(const char *name, const char *path, const char *text,
 		  uint64_t addr, int pid, int at_line, bool json, FILE *out,
@@ -115,5 +117,67 @@ TEST(report_perl_realloc)
 	ASSERT_TRUE(strstr(r, "Headroom: peak 22 of max_map_count 65530") != NULL);
 	ASSERT_TRUE(strstr(r, "flags only VM_EXEC") != NULL);
 	free(r);
+	return PASS;
+}
+
+/*
+ * The picture's cells (html_report.c): 13 numbers each; in the synthetic
+ * guard trace, rows shared by guards and rw chunks carry both kinds
+ * (anonymous rw = 0, PROT_NONE = 2) at about half each, so the page draws
+ * them striped; the cells of a layout account for all its VMAs, and most
+ * of those VMAs are in striped cells.
+ */
+TEST(report_html_cells_mix_guard_and_rw)
+{
+	char *t = synth_text(2048), *html, *p, *end;
+	char path[] = "/tmp/aspace-html-XXXXXX";
+	struct report_opts o = { 0 };
+	unsigned long long id, count, sum = 0, in_mixed = 0, v[13];
+	int fd, k;
+
+	ASSERT_TRUE(t != NULL);
+	fd = mkstemp(path);
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	o.html = path;
+	ASSERT_EQ(report_text("synth", NULL, t, &o, stderr), 0);
+	html = it_slurp(path, NULL);
+	unlink(path);
+	ASSERT_TRUE(html != NULL);
+	/* the last sampled layout: "\n[ID,COUNT,[cells]]" before the spans */
+	end = strstr(html, "],\n\"spans\"");
+	ASSERT_TRUE(end != NULL);
+	*end = '\0';
+	p = strrchr(html, '\n');
+	ASSERT_TRUE(p && p[1] == '[');
+	ASSERT_EQ(sscanf(p + 2, "%llu,%llu,[", &id, &count), 2);
+	ASSERT_EQ(count, 1 + 2 * 2048 - 1);     /* the last guard is at the end */
+	p = strchr(p + 2, '[');
+	ASSERT_TRUE(p != NULL);
+	p++;
+	while (*p && *p != ']') {
+		for (k = 0; k < 13; k++) {
+			char *q;
+
+			v[k] = (unsigned long long)strtoll(p, &q, 10);
+			ASSERT_TRUE(q != p);
+			p = *q == ',' ? q + 1 : q;
+		}
+		sum += v[3];
+		ASSERT_TRUE(v[0] < v[1] && v[1] <= 1000);
+		if ((long long)v[11] < 0) {
+			ASSERT_TRUE(v[2] == 0 || v[2] == 2);
+			continue;
+		}
+		/* two kinds: rw and guard, even shares */
+		in_mixed += v[3];
+		ASSERT_TRUE((v[2] == 0 && v[11] == 2) || (v[2] == 2 && v[11] == 0));
+		ASSERT_TRUE(v[12] >= 40 && v[12] <= 50);
+	}
+	ASSERT_EQ(sum, count);
+	/* most VMAs share rows: chunks of 60 KiB + 4 KiB, 4096 VMAs */
+	ASSERT_TRUE(in_mixed > count / 2);
+	free(html);
+	free(t);
 	return PASS;
 }
