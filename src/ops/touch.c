@@ -73,6 +73,23 @@ static bool touch_allowed(const struct aspace *as, const struct vma *v,
 	return (v->flags & VM_ACCESS_FLAGS) && !pk_denied;
 }
 
+/* The first guard page of [lo, hi), or @hi when there is none. */
+static uint64_t touch_guard_stop(const struct aspace *as, uint64_t lo,
+				 uint64_t hi)
+{
+	struct rt_entry e;
+
+	if (!rt_count(&as->guards) || !rt_find(&as->guards, lo, &e) ||
+	    e.first >= hi)
+		return hi;
+	return MAX(e.first, lo);
+}
+
+/*
+ * Walk [addr, addr + len) VMA piece by VMA piece: the pages of one piece
+ * share the access check and the fault effects (the anon_vma is prepared
+ * at the piece's first page), so a piece costs what one page does.
+ */
 static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 {
 	uint64_t p = addr & PAGE_MASK, end = PAGE_ALIGN(addr + len), ngrow = 0;
@@ -90,7 +107,9 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 	err = as_reserve(as, 0, 0, (unsigned)MIN(ngrow, 1u << 30));
 	if (err)
 		return err;
-	for (; p < end; p += PAGE_SIZE) {
+	while (p < end) {
+		uint64_t hi, stop;
+
 		v = vma_find(as, p);
 		if (!v)
 			return -EFAULT;
@@ -101,7 +120,9 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 			if (err)
 				return err;
 		}
-		if (vma_guarded(as, p))
+		hi = MIN(end, v->end);
+		stop = touch_guard_stop(as, p, hi);
+		if (stop == p)
 			return -EFAULT;         /* a guard marker: SIGSEGV */
 		if (!touch_allowed(as, v, access)) {
 			/* an instruction fetch first faults as a read */
@@ -111,9 +132,12 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
 				fault_piece(as, v, p, p + PAGE_SIZE, false);
 			return -EFAULT;
 		}
-		err = fault_piece(as, v, p, p + PAGE_SIZE, write);
+		err = fault_piece(as, v, p, stop, write);
 		if (err)
 			return err;
+		if (stop < hi)
+			return -EFAULT;         /* reached a guard page */
+		p = hi;
 	}
 	return 0;
 }
@@ -129,7 +153,7 @@ static int touch_do(struct aspace *as, uint64_t addr, uint64_t len, int access)
  * Return:  0, or -EFAULT at the first page the kernel would not serve
  *          (earlier pages keep their effects), or -ENOMEM from our
  *          allocator (nothing changed).
- * Cost:    O(p log n) for p pages.   Mirrors: arch/x86/mm/fault.c,
+ * Cost:    O(k log n) for k VMAs.   Mirrors: arch/x86/mm/fault.c,
  *          mm/memory.c, mm/mmap.c expand_downwards().
  */
 int aspace_touch(struct aspace *as, uint64_t addr, uint64_t len, int access)
