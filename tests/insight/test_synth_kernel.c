@@ -215,14 +215,20 @@ static int sk_synth_first_failure(void)
 	if (synth_write(f, SK_GUARDS, 0, SK_CHUNK) == 0) {
 		fclose(f);
 		f = NULL;
-		for (p = strstr(buf, "\nmprotect("); p;
-		     p = strstr(p + 1, "\nmprotect("), k++) {
-			const char *eq = strchr(p, '=');
+		/* line by line: strstr() over the rest of a 2 MB text at
+		 * every line is quadratic under ASan (it checks the whole
+		 * haystack) */
+		for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			const char *eq;
 
+			if (strncmp(p, "mprotect(", 9))
+				continue;
+			eq = strchr(p, '=');
 			if (eq && !strncmp(eq, "= -1 ENOMEM", 11)) {
 				i = k;
 				break;
 			}
+			k++;
 		}
 	}
 	if (f)
