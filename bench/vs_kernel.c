@@ -614,6 +614,8 @@ static int callgrind_mode(uint64_t n, uint64_t calls, const char *name)
 	struct aspace_config cfg;
 	uint64_t done;
 
+	size_t heap0 = as_bytes_in_use;
+
 	aspace_config_init(&cfg);
 	if (n + 100 > (uint64_t)cfg.max_map_count)
 		cfg.max_map_count = (int)(n + 100);
@@ -624,6 +626,10 @@ static int callgrind_mode(uint64_t n, uint64_t calls, const char *name)
 		if (name && !strcmp(name, kind_name[j]) && have[j])
 			k = (enum kind)j;
 	build_layout(n);
+	/* the layout's memory, as op=memory counts it (no kernel side) */
+	printf("CALLGRIND op=memory n=%llu aspace_bytes_per_vma=%.1f\n",
+	       (unsigned long long)n,
+	       (double)(as_bytes_in_use - heap0) / (double)n);
 	rng = 12345;
 	done = cg_mixed(calls, k);
 	printf("CALLGRIND op=%s n=%llu calls=%llu\n", kind_name[k],

@@ -20,6 +20,10 @@
 /* Enough for two leaves plus the up to two entries one store adds. */
 #define RT_WIN_MAX (2 * RT_LEAF_CAP + 2)
 
+/* A change this close to a node's end at the tree's edge counts as edge
+ * growth (settle()). */
+#define RT_EDGE_SLACK 1u
+
 static unsigned node_cap(bool leaf)
 {
 	return leaf ? RT_LEAF_CAP : RT_INNER_CAP;
@@ -187,9 +191,13 @@ static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 		unsigned s, a, w, k, total, j, at, room_l, room_r;
 		int bias = 0;
 
-		if (cb == m && on_edge(c, d, +1))
+		/* At the edge of the tree, growth at a node's last slot or
+		 * just before it (a mapping carved from the front of the
+		 * last one, as a reservation is filled slot by slot) packs
+		 * the old nodes full; mirrored at the left edge. */
+		if (m - cb <= RT_EDGE_SLACK && on_edge(c, d, +1))
 			bias = +1;
-		else if (ca == 0 && on_edge(c, d, -1))
+		else if (ca <= RT_EDGE_SLACK && on_edge(c, d, -1))
 			bias = -1;
 
 		if (d == 0) {

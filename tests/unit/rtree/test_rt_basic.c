@@ -104,23 +104,33 @@ static void build(struct rt_tree *t, uint64_t n, int order)
 	free(idx);
 }
 
-static int fill_case(int order, double max_bytes_per_entry)
+/* Check the tree built with @n entries, print and bound its bytes per
+ * entry, and free it. */
+static int fill_verdict(struct rt_tree *t, uint64_t n, const char *what,
+			double max_bytes_per_entry)
 {
-	struct rt_tree t;
-	uint64_t n = 200000;
 	double per;
 
-	build(&t, n, order);
-	ASSERT_EQ(rt_count(&t), n);
-	ASSERT_EQ(rt_check(&t), 0);
-	per = (double)rt_bytes(&t) / n;
-	fprintf(stderr, "  order %d: %.2f bytes per entry, height %u\n",
-		order, per, t.height);
-	rt_destroy(&t);
+	ASSERT_EQ(rt_count(t), n);
+	ASSERT_EQ(rt_check(t), 0);
+	per = (double)rt_bytes(t) / n;
+	fprintf(stderr, "  %s: %.2f bytes per entry, height %u\n",
+		what, per, t->height);
+	rt_destroy(t);
 	if (per >= max_bytes_per_entry)
 		FAILF("%.2f bytes per entry, want < %.1f", per,
 		      max_bytes_per_entry);
 	return PASS;
+}
+
+static int fill_case(int order, double max_bytes_per_entry)
+{
+	static const char *const name[] = { "ascending", "descending",
+					    "random" };
+	struct rt_tree t;
+
+	build(&t, 200000, order);
+	return fill_verdict(&t, 200000, name[order], max_bytes_per_entry);
 }
 
 /* Packed splits at the edges leave full nodes behind: close to the
@@ -139,6 +149,50 @@ TEST(rt_fill_descending)
 TEST(rt_fill_random)
 {
 	return fill_case(2, 32.0);
+}
+
+/*
+ * A reservation of n two-page slots filled slot by slot, as vs_kernel
+ * builds its layout: each store carves the next slot from the front
+ * (@from_back: the back) of the shrinking reservation, so it inserts just
+ * before (after) the tree's last (first) entry.
+ *
+ *	before	S S S R R R R R	  (S: slots stored, R: the reservation)
+ *	store	      [S]
+ *	after	S S S S R R R R
+ */
+static void build_carve(struct rt_tree *t, uint64_t n, bool from_back)
+{
+	uint64_t i;
+
+	rt_init(t);
+	rt_store(t, 0, n * 0x2000 - 1, V(16));
+	for (i = 0; i < n; i++) {
+		uint64_t s = from_back ? n - 1 - i : i;
+
+		rt_store(t, s * 0x2000, s * 0x2000 + 0x1fff, V((s + 2) << 4));
+	}
+}
+
+static int carve_case(bool from_back, double max_bytes_per_entry)
+{
+	struct rt_tree t;
+
+	build_carve(&t, 200000, from_back);
+	return fill_verdict(&t, 200000, from_back ? "carve back" :
+			    "carve front", max_bytes_per_entry);
+}
+
+/* Inserting just before the last entry packs like appending: the old
+ * nodes are left full (they were ~65% full with even splits, 37 B). */
+TEST(rt_fill_carve_front)
+{
+	return carve_case(false, 27.0);
+}
+
+TEST(rt_fill_carve_back)
+{
+	return carve_case(true, 27.0);
 }
 
 TEST(rt_cursor_walk)
