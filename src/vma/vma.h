@@ -374,10 +374,10 @@ struct vma *vma_prev(const struct aspace *as, const struct vma *v);
 /* the last VMA with start < addr (may contain addr) */
 struct vma *vma_find_prev(const struct aspace *as, uint64_t addr);
 
-/* Iterate: for (v = vma_find(as, lo); v && v->start < hi; v = vma_next(as, v)) */
+/* Iterate over the VMAs intersecting [lo, hi) (none when lo >= hi). */
 #define for_each_vma_range(as, v, lo, hi)				\
-	for ((v) = vma_find((as), (lo)); (v) && (v)->start < (hi);	\
-	     (v) = vma_next((as), (v)))
+	for ((v) = (lo) < (hi) ? vma_find((as), (lo)) : NULL;		\
+	     (v) && (v)->start < (hi); (v) = vma_next((as), (v)))
 
 /* ---------------------------------------------------------------------- */
 /* Guard regions (MADV_GUARD_INSTALL / _REMOVE)                           */
