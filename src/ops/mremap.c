@@ -398,8 +398,9 @@ static int mremap_move_vma(struct mremap_op *op)
 	if (op->flags & MREMAP_DONTUNMAP_) {
 		mremap_dontunmap_complete(op, n);
 		vma_guard_remove(as, op->addr, op->addr + op->old_len);
-	} else
+	} else {
 		mremap_unmap_source(op);
+	}
 	as->hiwater_vm = hiwater;
 	return 0;
 }
