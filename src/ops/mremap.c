@@ -568,8 +568,14 @@ static int mremap_pure_move(struct mremap_op *op, uint64_t *res)
 	struct vma *v;
 	int err;
 
+	/*
+	 * The kernel's iterator resumes after the old end of the VMA it last
+	 * found and stops once that reaches @end: a piece that merged with
+	 * its own source (an unfaulted VMA moved right behind itself) is not
+	 * found again.
+	 */
 	for (v = vma_find(as, start); v && v->start < end;
-	     v = vma_find(as, last_end)) {
+	     v = last_end < end ? vma_find(as, last_end) : NULL) {
 		uint64_t a = MAX(v->start, start);
 		uint64_t len = MIN(end, v->end) - a;
 		uint64_t offset = seen ? v->start - last_end : 0;

@@ -113,3 +113,27 @@ TEST(fuzz_regress_collapse_einval)
 		"madvise(0x20000001c000, 8192, MADV_COLLAPSE)\n"
 		"madvise(0x20000001a000, 8192, MADV_COLLAPSE)\n");
 }
+
+/*
+ * Found by seed 49 (mremap profile) after the guard work: a pure move
+ * (FIXED|DONTUNMAP, one page) of the second page of an unfaulted VMA to the
+ * page right behind it merges the copy with its own source; the kernel's
+ * iterator resumes at the source's old end, which is already past the
+ * range, so the merged VMA is not moved a second time (the model's loop
+ * re-found it, moved it again and returned EFAULT).  The kernel ends with
+ * one VMA [0x20000006c000, 0x20000006f000).
+ */
+TEST(fuzz_regress_pure_move_merging_with_its_source)
+{
+	return replay(
+		"mmap(0x20000006e000, 24576, PROT_NONE, MAP_SHARED|MAP_FIXED|"
+		"MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0x20000006c000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|"
+		"MAP_FIXED|MAP_ANONYMOUS|MAP_GROWSDOWN, -1, 0)\n"
+		"mremap(0x20000006d000, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED|"
+		"MREMAP_DONTUNMAP, 0x20000006e000)\n"
+		"mmap(0x20000016c000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|"
+		"MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"mremap(0x20000016d000, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, "
+		"0x20000016e000)\n");
+}
