@@ -493,6 +493,13 @@ TEST(test_mmap_e31_commit_refused)
 	ASSERT_EQ(em(as, 0, PG(7000000), RW, PA, NULL, 0), -ENOMEM);
 	ASSERT_EQ(em(as, 0, PG(7000000), RW, PA | MAP_NORESERVE, NULL, 0), 0);
 	ASSERT_EQ(em(as, 0, PG(7000000), PROT_READ, PA, NULL, 0), 0);
+	/* shared anonymous: the shmem object is charged, whatever prot */
+	ASSERT_EQ(em(as, 0, PG(7000000), PROT_READ, MAP_SHARED | MAP_ANONYMOUS,
+		     NULL, 0), -ENOMEM);
+	ASSERT_EQ(aspace_last_oom(as), 0);
+	ASSERT_EQ(em(as, 0, PG(7000000), PROT_READ, MAP_SHARED | MAP_ANONYMOUS |
+		     MAP_NORESERVE, NULL, 0), 0);
+	ASSERT_EQ(aspace_validate(as), 0);
 	aspace_free(as);
 	as = ecfg(never);
 	ASSERT_EQ(em(as, 0, PG(400), RW, PA, NULL, 0), 0);
