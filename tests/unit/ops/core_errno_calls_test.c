@@ -524,6 +524,11 @@ TEST(test_pkey_mprotect_e_unallocated)
 		  -EINVAL);
 	ASSERT_EQ(aspace_pkey_mprotect(as, AT(0), PG(1), PROT_READ, -2),
 		  -EINVAL);
+	/* the key is checked before the range: an empty range is EINVAL */
+	ASSERT_EQ(aspace_pkey_mprotect(as, AT(50), PG(1), PROT_READ, 3),
+		  -EINVAL);
+	ASSERT_EQ(aspace_pkey_mprotect(as, AT(50), PG(1), PROT_READ, 0),
+		  -ENOMEM);
 	/* PROT_EXEC alone takes the execute-only key (1): reads fault */
 	ASSERT_EQ(aspace_mprotect(as, AT(1), PG(1), PROT_EXEC), 0);
 	ASSERT_EQ(aspace_vma_at(as, AT(1), &vi), 0);
