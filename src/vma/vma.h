@@ -653,8 +653,9 @@ static inline int vma_pkey(const struct vma *v)
 }
 
 /*
- * as_execute_only_pkey() - the mm's execute-only key, allocated (lowest
- * free key) on first use; 0 when PKU is off or no key is free.
+ * as_execute_only_pkey() - the mm's execute-only key, chosen (lowest free
+ * key) on first use; 0 when PKU is off or no key is free.  It is not
+ * marked allocated: pkey_mprotect() refuses it (observed on 6.18.44).
  * Cannot fail.  Mirrors: arch/x86/mm/pkeys.c __execute_only_pkey().
  */
 int as_execute_only_pkey(struct aspace *as);
