@@ -48,21 +48,22 @@ void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
 /*
  * The tallest tree that can hold @n entries.  Every node but the root is
  * at least half full and a root above the leaves has two children, so a
- * tree of height h >= 2 holds at least 2 * RT_INNER_MIN^(h-2) * RT_LEAF_MIN
- * entries.
+ * tree of height h >= 2 holds at least 2 * RT_LEAF_MIN * RT_INNER_MIN^(h-2)
+ * entries: h = 2 + floor(log_{INNER_MIN}(n / (2 * LEAF_MIN))) for
+ * n >= 2 * LEAF_MIN.  RT_INNER_MIN is a power of two, so the logarithm is
+ * a bit scan: O(1), as this runs on every store (spare_bound()).
  */
+_Static_assert((RT_INNER_MIN & (RT_INNER_MIN - 1)) == 0,
+	       "max_height() needs RT_INNER_MIN a power of two");
+
 static unsigned max_height(uint64_t n)
 {
-	uint64_t least = 2ull * RT_LEAF_MIN;    /* fewest entries at height 2 */
-	unsigned h = 1;
+	uint64_t q = n / (2u * RT_LEAF_MIN);
+	unsigned log2_min = (unsigned)__builtin_ctz(RT_INNER_MIN);
 
-	while (least <= n) {
-		h++;
-		if (least > UINT64_MAX / RT_INNER_MIN)
-			break;
-		least *= RT_INNER_MIN;
-	}
-	return h;
+	if (!q)
+		return 1;
+	return 2 + (63u - (unsigned)__builtin_clzll(q)) / log2_min;
 }
 
 uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved)

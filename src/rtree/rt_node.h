@@ -75,40 +75,40 @@ static inline void rt_set_item(struct rt_node *nd, bool leaf, unsigned i,
 	}
 }
 
-/* first i in a[0..n) with a[i] >= x, or n. */
+/*
+ * first i in a[0..n) with a[i] >= x, or n.  Branch-free halving: the
+ * comparison picks the half by a conditional move, so a lookup does not
+ * pay a mispredicted branch per level of the search (keys are random).
+ */
 static inline unsigned rt_lower(const uint64_t *a, unsigned n, uint64_t x)
 {
-	unsigned lo = 0;
+	const uint64_t *base = a;
 
-	while (n > 0) {
+	if (!n)
+		return 0;
+	while (n > 1) {
 		unsigned half = n / 2;
 
-		if (a[lo + half] < x) {
-			lo += half + 1;
-			n -= half + 1;
-		} else {
-			n = half;
-		}
+		base = base[half] < x ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (unsigned)(base - a) + (*base < x);
 }
 
-/* last i in a[0..n) with a[i] <= x, or -1. */
+/* last i in a[0..n) with a[i] <= x, or -1; branch-free as rt_lower(). */
 static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
 {
-	unsigned lo = 0;
+	const uint64_t *base = a;
 
-	while (n > 0) {
+	if (!n)
+		return -1;
+	while (n > 1) {
 		unsigned half = n / 2;
 
-		if (a[lo + half] <= x) {
-			lo += half + 1;
-			n -= half + 1;
-		} else {
-			n = half;
-		}
+		base = base[half] <= x ? base + half : base;
+		n -= half;
 	}
-	return (int)lo - 1;
+	return (int)(base - a) + (*base <= x) - 1;
 }
 
 /* The size of the gap between an entry ending at @last and the next one

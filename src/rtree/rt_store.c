@@ -24,6 +24,13 @@
  * growth (settle()). */
 #define RT_EDGE_SLACK 1u
 
+/* Free slots a node packed at the edge keeps (node_pack()). */
+#define RT_LEAF_SLACK  2u
+#define RT_INNER_SLACK 1u
+
+/* Free slots a merged node keeps (merge_fits()). */
+#define RT_MERGE_SLACK 2u
+
 static unsigned node_cap(bool leaf)
 {
 	return leaf ? RT_LEAF_CAP : RT_INNER_CAP;
@@ -32,6 +39,12 @@ static unsigned node_cap(bool leaf)
 static unsigned node_min(bool leaf)
 {
 	return leaf ? RT_LEAF_MIN : RT_INNER_MIN;
+}
+
+/* What edge packing fills a node to. */
+static unsigned node_pack(bool leaf)
+{
+	return leaf ? RT_LEAF_CAP - RT_LEAF_SLACK : RT_INNER_CAP - RT_INNER_SLACK;
 }
 
 static void get_item(const struct rt_node *nd, bool leaf, unsigned i,
@@ -102,6 +115,83 @@ static void fix_summaries(struct rt_tree *t, struct rt_cursor *c, unsigned d)
 	}
 }
 
+/* The largest gap between leaf slots p - 1 and p, for p in [from, to]
+ * clipped to [1, n - 1]; 0 when there is none. */
+static uint64_t leaf_gaps_max(const struct rt_node *nd, unsigned from,
+			      unsigned to)
+{
+	uint64_t gap = 0;
+	unsigned p;
+
+	if (from < 1)
+		from = 1;
+	if (to > nd->n - 1)
+		to = nd->n - 1;
+	for (p = from; p <= to; p++) {
+		uint64_t g = rt_gap_between(nd->l.last[p - 1], nd->l.first[p]);
+
+		gap = g > gap ? g : gap;
+	}
+	return gap;
+}
+
+/* The largest of the gaps inner slot @i contributes to its node's summary:
+ * its subtree's own and those on either side of it. */
+static uint64_t slot_gaps_max(const struct rt_node *p, unsigned i)
+{
+	uint64_t gap = p->i.gap[i], g;
+
+	if (i > 0) {
+		g = rt_gap_between(p->i.last[i - 1], p->i.first[i]);
+		gap = g > gap ? g : gap;
+	}
+	if (i + 1 < p->n) {
+		g = rt_gap_between(p->i.last[i], p->i.first[i + 1]);
+		gap = g > gap ? g : gap;
+	}
+	return gap;
+}
+
+/*
+ * refresh_up() - node c->node[d] was edited in place: the gaps between
+ * its slots that the edit removed were at most @old_local, those it
+ * created at most @new_local, every other gap is unchanged.  Refresh the
+ * summaries above it, stopping once one is unchanged, without rescanning
+ * a node unless its largest gap may have been removed: the parent's old
+ * record g is the node's old largest gap, so the new one is new_local if
+ * that is >= g, else g if the removed gaps were all below g.
+ * Cannot fail.  O(height), O(node size) per level only in the last case.
+ */
+static void refresh_up(struct rt_tree *t, struct rt_cursor *c, unsigned d,
+		       uint64_t old_local, uint64_t new_local)
+{
+	for (; d > 0; d--) {
+		const struct rt_node *nd = c->node[d];
+		struct rt_node *p = c->node[d - 1];
+		unsigned i = c->slot[d - 1], n = nd->n;
+		bool leaf = d + 1 == t->height;
+		uint64_t first = leaf ? nd->l.first[0] : nd->i.first[0];
+		uint64_t last = leaf ? nd->l.last[n - 1] : nd->i.last[n - 1];
+		uint64_t gap = p->i.gap[i];
+		struct rt_item s;
+
+		if (new_local >= gap) {
+			gap = new_local;
+		} else if (old_local >= gap) {
+			rt_summarise(nd, leaf, &s);
+			gap = s.gap;
+		}
+		if (p->i.first[i] == first && p->i.last[i] == last &&
+		    p->i.gap[i] == gap)
+			return;
+		old_local = slot_gaps_max(p, i);
+		p->i.first[i] = first;
+		p->i.last[i] = last;
+		p->i.gap[i] = gap;
+		new_local = slot_gaps_max(p, i);
+	}
+}
+
 /* Is level d's node on the right (dir > 0) or left (dir < 0) edge of the
  * tree: every ancestor slot on the path the last (first) one? */
 static bool on_edge(const struct rt_cursor *c, unsigned d, int dir)
@@ -119,20 +209,25 @@ static bool on_edge(const struct rt_cursor *c, unsigned d, int dir)
 
 /*
  * Sizes for @total items over @k nodes, each within [min, cap]: even, or
- * packed towards the left (bias > 0: growth at the right edge) or right.
+ * packed towards the left (bias > 0: growth at the right edge) or right,
+ * the packed nodes holding @pack items (cap less a little slack, so the
+ * next insertion or two into them does not split them again).
  */
 static void plan_sizes(unsigned total, unsigned k, unsigned min, unsigned cap,
-		       int bias, unsigned *size)
+		       unsigned pack, int bias, unsigned *size)
 {
 	unsigned j, rem = total;
 
 	for (j = 0; j < k; j++) {
 		unsigned left = k - 1 - j, s;
 
-		if (bias)
-			s = MIN(cap, rem - left * min);
-		else
+		if (bias) {
+			s = MIN(pack, rem - left * min);
+			if (rem > left * cap && s < rem - left * cap)
+				s = rem - left * cap;  /* the rest must fit */
+		} else {
 			s = (rem + left) / (left + 1);    /* ceil(rem / (k-j)) */
+		}
 		size[j] = s;
 		rem -= s;
 	}
@@ -147,6 +242,18 @@ static void plan_sizes(unsigned total, unsigned k, unsigned min, unsigned cap,
 		ASSERT(size[j] >= min && size[j] <= cap);
 }
 
+/*
+ * May an underflowing node and a sibling holding @total items between
+ * them merge into one?  Only with RT_MERGE_SLACK slots to spare, unless
+ * borrowing cannot leave both at the minimum: a merge that leaves a node
+ * full would be split again by the next insertion (an insert/erase pair
+ * at one spot would then split and merge every time).
+ */
+static bool merge_fits(unsigned total, unsigned min, unsigned cap)
+{
+	return total < 2 * min || total + RT_MERGE_SLACK <= cap;
+}
+
 /* The new root when the old one overflows: two children under it. */
 static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
 		      const struct rt_item *it, unsigned m, int bias)
@@ -156,7 +263,8 @@ static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
 	struct rt_item s;
 	unsigned j, at = 0;
 
-	plan_sizes(m, 2, node_min(leaf), node_cap(leaf), bias, size);
+	plan_sizes(m, 2, node_min(leaf), node_cap(leaf), node_pack(leaf), bias,
+		   size);
 	nd[0] = old;
 	nd[1] = rt_spare_get(t);
 	for (j = 0; j < 2; j++) {
@@ -189,6 +297,7 @@ static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 		unsigned cap = node_cap(leaf), min = node_min(leaf);
 		struct rt_node *nd = c->node[d], *p;
 		unsigned s, a, w, k, total, j, at, room_l, room_r;
+		bool left, merge = false;
 		int bias = 0;
 
 		/* At the edge of the tree, growth at a node's last slot or
@@ -228,8 +337,13 @@ static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 		room_l = s > 0 ? cap - p->i.child[s - 1]->n : 0;
 		room_r = s + 1 < p->n ? cap - p->i.child[s + 1]->n : 0;
 		if (m > cap) {
-			unsigned extra = m - cap;
-			bool left;
+			unsigned extra = m - cap, slack = cap - node_pack(leaf);
+
+			/* at the edge a sibling counts as full once packed */
+			if (bias && room_l)
+				room_l = room_l > slack ? room_l - slack : 0;
+			if (bias && room_r)
+				room_r = room_r > slack ? room_r - slack : 0;
 
 			if (room_l >= extra || room_r >= extra) {
 				/* share: the one with more room, edge first */
@@ -249,17 +363,15 @@ static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 			 * borrow from the fuller one */
 			unsigned nl = s > 0 ? cap - room_l : 0;
 			unsigned nr = s + 1 < p->n ? cap - room_r : 0;
-			bool left;
+			bool fit_l = s > 0 && merge_fits(m + nl, min, cap);
+			bool fit_r = s + 1 < p->n &&
+				     merge_fits(m + nr, min, cap);
 
-			if (s == 0)
-				left = false;
-			else if (s + 1 >= p->n)
-				left = true;
-			else if (m + nl <= cap || m + nr <= cap)
-				left = m + nl <= cap &&
-				       (m + nr > cap || nl <= nr);
+			if (fit_l || fit_r)
+				left = fit_l && (!fit_r || nl <= nr);
 			else
-				left = nl >= nr;
+				left = s + 1 >= p->n || (s > 0 && nl >= nr);
+			merge = fit_l || fit_r;
 			a = left ? s - 1 : s;
 		}
 		w = 2;
@@ -275,13 +387,15 @@ static void settle(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 						0, win + total);
 			}
 		}
-		if (total > 2 * cap)
-			k = 3;
-		else if (total > cap)
-			k = 2;
-		else
+		if (m > cap)            /* packing: three once two would be
+					 * fuller than cap + pack */
+			k = total > (bias ? cap + node_pack(leaf) : 2 * cap) ?
+			    3 : 2;
+		else if (merge)
 			k = 1;
-		plan_sizes(total, k, min, cap, bias, size);
+		else
+			k = 2, bias = 0;        /* borrow: share evenly */
+		plan_sizes(total, k, min, cap, node_pack(leaf), bias, size);
 		for (j = 0; j < k; j++)
 			nodes[j] = j < w ? p->i.child[a + j] : rt_spare_get(t);
 		for (; j < w; j++)
@@ -381,6 +495,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	struct rt_node *nd = t->root;
 	struct rt_cursor c;
 	unsigned d, i, j, j2, k = 0, m, n, h;
+	uint64_t old_local;
 
 	if (!nd)
 		return false;
@@ -415,6 +530,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	m = n - (j2 - j) + k;
 	if (m > RT_LEAF_CAP || m == 0 || (h > 0 && m < RT_LEAF_MIN))
 		return false;           /* over- or underflow: rebalance */
+	old_local = leaf_gaps_max(nd, j, j2);
 	if (j2 != j + k && j2 < n) {
 		size_t tail = (n - j2) * sizeof(uint64_t);
 
@@ -430,7 +546,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	}
 	nd->n = m;
 	t->count = t->count + m - n;
-	fix_summaries(t, &c, h);
+	refresh_up(t, &c, h, old_local, leaf_gaps_max(nd, j, j + k));
 	return true;
 }
 
