@@ -25,10 +25,10 @@ void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
 
 	ASSERT(n > 0);
 	if (leaf) {
-		s->first = nd->l.first[0];
+		s->first = nd->l.fv[0].first;
 		s->last = nd->l.last[n - 1];
 		for (i = 1; i < n; i++) {
-			g = rt_gap_between(nd->l.last[i - 1], nd->l.first[i]);
+			g = rt_gap_between(nd->l.last[i - 1], nd->l.fv[i].first);
 			gap = g > gap ? g : gap;
 		}
 	} else {
@@ -85,12 +85,13 @@ uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved)
 	return r * (h + 1ull);
 }
 
+/* max(height + 1, spares for the reservation, spares kept pooled): one
+ * rt_spares_needed() of the larger count, as it grows with the count. */
 static uint64_t spare_bound(const struct rt_tree *t)
 {
-	uint64_t need = rt_spares_needed(t->height, t->count, t->reserved);
-	uint64_t keep = rt_spares_needed(t->height, t->count, t->keep);
+	unsigned r = t->reserved > t->keep ? t->reserved : t->keep;
+	uint64_t need = rt_spares_needed(t->height, t->count, r);
 
-	need = need > keep ? need : keep;
 	return need > t->height + 1u ? need : t->height + 1u;
 }
 
@@ -124,7 +125,11 @@ void rt_spare_put(struct rt_tree *t, struct rt_node *nd)
 
 void rt_spare_trim(struct rt_tree *t)
 {
-	uint64_t bound = spare_bound(t);
+	uint64_t bound;
+
+	if (t->nspare <= t->height + 1u)
+		return;                 /* never above the bound */
+	bound = spare_bound(t);
 
 	while (t->nspare > bound) {
 		struct rt_node *nd = rt_spare_get(t);
@@ -206,11 +211,11 @@ static void *cursor_give(struct rt_cursor *c, struct rt_entry *e)
 	unsigned j = c->slot[c->depth - 1];
 
 	if (e) {
-		e->first = lf->l.first[j];
+		e->first = lf->l.fv[j].first;
 		e->last = lf->l.last[j];
-		e->value = lf->l.val[j];
+		e->value = lf->l.fv[j].val;
 	}
-	return lf->l.val[j];
+	return lf->l.fv[j].val;
 }
 
 static void *cursor_none(struct rt_cursor *c, struct rt_entry *e)
@@ -273,7 +278,7 @@ void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		c->slot[d] = i;
 		nd = nd->i.child[i];
 	}
-	i = rt_upper_rev(nd->l.first, nd->n, index);
+	i = rt_upper_rev_leaf(nd, index);
 	if (i < 0)
 		return cursor_none(c, e);
 	c->node[d] = nd;
@@ -340,20 +345,21 @@ void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 		return NULL;
 	for (d = 1; d < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
-		/* past the end, or in the gap before child i */
-		if (i == nd->n || nd->i.first[i] > index)
-			return NULL;
+		if (i == nd->n)
+			return NULL;        /* past the end */
+		/* In the gap before child i, the leaf's first entry says so
+		 * too: not reading first[i] here saves a cache line a level. */
 		nd = nd->i.child[i];
 	}
 	i = rt_lower(nd->l.last, nd->n, index);
-	if (i == nd->n || nd->l.first[i] > index)
+	if (i == nd->n || nd->l.fv[i].first > index)
 		return NULL;
 	if (e) {
-		e->first = nd->l.first[i];
+		e->first = nd->l.fv[i].first;
 		e->last = nd->l.last[i];
-		e->value = nd->l.val[i];
+		e->value = nd->l.fv[i].val;
 	}
-	return nd->l.val[i];
+	return nd->l.fv[i].val;
 }
 
 void *rt_find(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
@@ -474,7 +480,7 @@ static bool gap_lowest_inside(const struct rt_tree *t,
 
 		if (sp == leafd) {
 			for (i = 1; i < nd->n; i++) {
-				uint64_t a = nd->l.last[i - 1], b = nd->l.first[i];
+				uint64_t a = nd->l.last[i - 1], b = nd->l.fv[i].first;
 
 				if (a >= q->hi)  /* every later gap is above hi */
 					return false;
@@ -528,7 +534,7 @@ static bool gap_highest_inside(const struct rt_tree *t,
 
 		if (sp == leafd) {
 			for (i = nd->n; i-- > 1;) {
-				uint64_t a = nd->l.last[i - 1], b = nd->l.first[i];
+				uint64_t a = nd->l.last[i - 1], b = nd->l.fv[i].first;
 
 				if (b <= q->lo)  /* every earlier gap is below lo */
 					return false;

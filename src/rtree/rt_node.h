@@ -5,11 +5,12 @@
  * is seen outside src/rtree/.
  *
  * One node size for both kinds, so spares serve either: 488 bytes, which
- * glibc rounds to a 496-byte chunk.  Arrays are laid out by field (all
- * lasts, then all firsts, ...) so a binary search over last[] touches two
- * or three cache lines.
+ * glibc rounds to a 496-byte chunk.  The search key, last[], is one array
+ * so a binary search over it touches two or three cache lines; a leaf
+ * keeps each entry's first index and value side by side (fv[]), so
+ * reading the entry found costs one more line, not two.
  *
- *   leaf   n | last[20] | first[20] | val[20]           8 + 20 * 24 = 488
+ *   leaf   n | last[20] | fv[20] = {first, val}          8 + 20 * 24 = 488
  *   inner  n | last[15] | first[15] | gap[15] | child[15]  8 + 15 * 32 = 488
  *
  * Inner slot i summarises child i: first/last are the first index of the
@@ -34,8 +35,10 @@ struct rt_node {
 	union {
 		struct {
 			uint64_t last[RT_LEAF_CAP];
-			uint64_t first[RT_LEAF_CAP];
-			void    *val[RT_LEAF_CAP];
+			struct rt_fv {
+				uint64_t first;
+				void    *val;
+			} fv[RT_LEAF_CAP];
 		} l;
 		struct {
 			uint64_t        last[RT_INNER_CAP];
@@ -64,9 +67,9 @@ static inline void rt_set_item(struct rt_node *nd, bool leaf, unsigned i,
 			       const struct rt_item *it)
 {
 	if (leaf) {
-		nd->l.first[i] = it->first;
+		nd->l.fv[i].first = it->first;
 		nd->l.last[i] = it->last;
-		nd->l.val[i] = it->ptr;
+		nd->l.fv[i].val = it->ptr;
 	} else {
 		nd->i.first[i] = it->first;
 		nd->i.last[i] = it->last;
@@ -109,6 +112,23 @@ static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
 		n -= half;
 	}
 	return (int)(base - a) + (*base <= x) - 1;
+}
+
+/* rt_upper_rev() over a leaf's first indices (strided in fv[]). */
+static inline int rt_upper_rev_leaf(const struct rt_node *nd, uint64_t x)
+{
+	const struct rt_fv *base = nd->l.fv;
+	unsigned n = nd->n;
+
+	if (!n)
+		return -1;
+	while (n > 1) {
+		unsigned half = n / 2;
+
+		base = base[half].first <= x ? base + half : base;
+		n -= half;
+	}
+	return (int)(base - nd->l.fv) + (base->first <= x) - 1;
 }
 
 /* The size of the gap between an entry ending at @last and the next one

@@ -51,10 +51,10 @@ static void get_item(const struct rt_node *nd, bool leaf, unsigned i,
 		     struct rt_item *it)
 {
 	if (leaf) {
-		it->first = nd->l.first[i];
+		it->first = nd->l.fv[i].first;
 		it->last = nd->l.last[i];
 		it->gap = 0;
-		it->ptr = nd->l.val[i];
+		it->ptr = nd->l.fv[i].val;
 	} else {
 		it->first = nd->i.first[i];
 		it->last = nd->i.last[i];
@@ -128,7 +128,7 @@ static uint64_t leaf_gaps_max(const struct rt_node *nd, unsigned from,
 	if (to > nd->n - 1)
 		to = nd->n - 1;
 	for (p = from; p <= to; p++) {
-		uint64_t g = rt_gap_between(nd->l.last[p - 1], nd->l.first[p]);
+		uint64_t g = rt_gap_between(nd->l.last[p - 1], nd->l.fv[p].first);
 
 		gap = g > gap ? g : gap;
 	}
@@ -170,7 +170,7 @@ static void refresh_up(struct rt_tree *t, struct rt_cursor *c, unsigned d,
 		struct rt_node *p = c->node[d - 1];
 		unsigned i = c->slot[d - 1], n = nd->n;
 		bool leaf = d + 1 == t->height;
-		uint64_t first = leaf ? nd->l.first[0] : nd->i.first[0];
+		uint64_t first = leaf ? nd->l.fv[0].first : nd->i.first[0];
 		uint64_t last = leaf ? nd->l.last[n - 1] : nd->i.last[n - 1];
 		uint64_t gap = p->i.gap[i];
 		struct rt_item s;
@@ -515,18 +515,18 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	c.depth = t->height;
 	n = nd->n;
 	j = rt_lower(nd->l.last, n, first);
-	for (j2 = j; j2 < n && nd->l.first[j2] <= last; j2++)
+	for (j2 = j; j2 < n && nd->l.fv[j2].first <= last; j2++)
 		;
 	if (j2 == n && next_first <= last)
 		return false;           /* reaches into the next leaf */
-	if (j < j2 && nd->l.first[j] < first)
-		rep[k++] = (struct rt_item){ nd->l.first[j], first - 1, 0,
-					     nd->l.val[j] };
+	if (j < j2 && nd->l.fv[j].first < first)
+		rep[k++] = (struct rt_item){ nd->l.fv[j].first, first - 1, 0,
+					     nd->l.fv[j].val };
 	if (value)
 		rep[k++] = (struct rt_item){ first, last, 0, value };
 	if (j < j2 && nd->l.last[j2 - 1] > last)
 		rep[k++] = (struct rt_item){ last + 1, nd->l.last[j2 - 1], 0,
-					     nd->l.val[j2 - 1] };
+					     nd->l.fv[j2 - 1].val };
 	m = n - (j2 - j) + k;
 	if (m > RT_LEAF_CAP || m == 0 || (h > 0 && m < RT_LEAF_MIN))
 		return false;           /* over- or underflow: rebalance */
@@ -535,14 +535,13 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		size_t tail = (n - j2) * sizeof(uint64_t);
 
 		memmove(&nd->l.last[j + k], &nd->l.last[j2], tail);
-		memmove(&nd->l.first[j + k], &nd->l.first[j2], tail);
-		memmove(&nd->l.val[j + k], &nd->l.val[j2],
-			(n - j2) * sizeof(void *));
+		memmove(&nd->l.fv[j + k], &nd->l.fv[j2],
+			(n - j2) * sizeof(nd->l.fv[0]));
 	}
 	for (i = 0; i < k; i++) {
-		nd->l.first[j + i] = rep[i].first;
+		nd->l.fv[j + i].first = rep[i].first;
 		nd->l.last[j + i] = rep[i].last;
-		nd->l.val[j + i] = rep[i].ptr;
+		nd->l.fv[j + i].val = rep[i].ptr;
 	}
 	nd->n = m;
 	t->count = t->count + m - n;
@@ -599,7 +598,7 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 		/* trim the entry reaching out of the range above */
 		ASSERT(e.last > last);
 		h = t->height - 1;
-		c.node[h]->l.first[c.slot[h]] = last + 1;
+		c.node[h]->l.fv[c.slot[h]].first = last + 1;
 		fix_summaries(t, &c, h);
 	}
 	if (value) {
