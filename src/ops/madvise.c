@@ -103,12 +103,15 @@ static int madvise_collapse(const struct vma *v, uint64_t lo, uint64_t hi)
 {
 	uint64_t first = (lo + HPAGE_PMD_SIZE - 1) & ~(HPAGE_PMD_SIZE - 1);
 	uint64_t last = hi & ~(HPAGE_PMD_SIZE - 1);
+	/* thp_vma_suitable_order() at vm_end - 2 MiB, in the kernel's
+	 * unsigned arithmetic: a VMA ending below 2 MiB (mapped near address
+	 * 0 by root) wraps around and passes [V, fuzz seed 62] */
 	uint64_t block = (v->end - HPAGE_PMD_SIZE) & ~(HPAGE_PMD_SIZE - 1);
 	bool anon = madvise_anon_ops(v);
 
 	if (v->flags & (VM_NOHUGEPAGE | VM_SPECIAL | VM_HUGETLB))
 		return -EINVAL;
-	if (v->end - v->start < HPAGE_PMD_SIZE || block < v->start)
+	if (block < v->start || block + HPAGE_PMD_SIZE > v->end)
 		return -EINVAL;
 	if (!anon && ((PFN(v->start) - v->pgoff) &
 		      (PFN(HPAGE_PMD_SIZE) - 1)))

@@ -137,3 +137,19 @@ TEST(fuzz_regress_pure_move_merging_with_its_source)
 		"mremap(0x20000016d000, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, "
 		"0x20000016e000)\n");
 }
+
+/*
+ * Found by seed 62 (errors profile): MADV_COLLAPSE's "can the VMA hold an
+ * aligned 2 MiB page" test computes vm_end - 2 MiB unsigned, so a VMA that
+ * ends below 2 MiB (a heap moved to address 0 by root) wraps and passes;
+ * with the bounds of [0, 12 KiB) meeting at 0 the call returns 0.
+ */
+TEST(fuzz_regress_collapse_wraps_below_2mib)
+{
+	return replay(
+		"brk(0x55555562effc)\n"
+		"mremap(0x555555615000, 57344, 57344, MREMAP_MAYMOVE|"
+		"MREMAP_FIXED, NULL)\n"
+		"mlockall(MCL_CURRENT)\n"
+		"madvise(NULL, 12288, MADV_COLLAPSE)\n");
+}
