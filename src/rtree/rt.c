@@ -244,6 +244,13 @@ void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 
 	if (!nd)
 		return cursor_none(c, e);
+	nd = rt_finger_leaf(t, index, index);
+	if (nd && nd->l.last[nd->n - 1] >= index) {  /* not after it */
+		rt_finger_path(t, c);
+		d = t->height - 1;
+		goto leaf;
+	}
+	nd = t->root;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
 		if (i == nd->n)
@@ -252,6 +259,7 @@ void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		c->slot[d] = i;
 		nd = nd->i.child[i];
 	}
+leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
 	if (i == nd->n)
 		return cursor_none(c, e);
@@ -270,6 +278,13 @@ void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 
 	if (!nd)
 		return cursor_none(c, e);
+	nd = rt_finger_leaf(t, index, index);
+	if (nd && nd->l.fv[0].first <= index) {      /* not before it */
+		rt_finger_path(t, c);
+		d = t->height - 1;
+		goto leaf;
+	}
+	nd = t->root;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_upper_rev(nd->i.first, nd->n, index);
 		if (i < 0)
@@ -278,6 +293,7 @@ void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		c->slot[d] = i;
 		nd = nd->i.child[i];
 	}
+leaf:
 	i = rt_upper_rev_leaf(nd, index);
 	if (i < 0)
 		return cursor_none(c, e);
@@ -343,6 +359,10 @@ void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 
 	if (!nd)
 		return NULL;
+	if (rt_finger_leaf(t, index, index)) {
+		nd = t->fnode[t->height - 1];
+		goto leaf;
+	}
 	for (d = 1; d < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
 		if (i == nd->n)
@@ -351,6 +371,7 @@ void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 		 * too: not reading first[i] here saves a cache line a level. */
 		nd = nd->i.child[i];
 	}
+leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
 	if (i == nd->n || nd->l.fv[i].first > index)
 		return NULL;

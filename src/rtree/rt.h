@@ -25,6 +25,10 @@
 
 struct rt_node;
 
+/* Height bound: non-root inner nodes have >= 8 children and leaves >= 10
+ * entries, so 2^64 entries need fewer than 24 levels. */
+#define RT_MAX_HEIGHT 24
+
 struct rt_tree {
 	struct rt_node *root;       /* NULL when empty */
 	unsigned        height;     /* 0 when empty, 1 = root is a leaf */
@@ -35,6 +39,21 @@ struct rt_tree {
 	unsigned        keep;       /* spares for this many stores stay
 				     * pooled between operations (0: none) */
 	size_t          bytes;      /* bytes of nodes allocated (incl. spare) */
+	/*
+	 * The finger: the path to the leaf the last in-place store edited
+	 * (fnode[0] the root, fslot[d] the child taken at level d).  A
+	 * lookup or store that falls inside that leaf's range starts there
+	 * instead of descending: VMA operations touch one spot many times.
+	 * In-place leaf edits keep it valid; any rebalancing clears fok.
+	 * [flo, fhi] is the leaf's range widened to the gaps on either side
+	 * (up to the neighbouring leaves' entries); only a store into a
+	 * neighbour can change those, and such a store moves the finger.
+	 * Holds node pointers only, so the struct may be copied or swapped.
+	 */
+	bool            fok;
+	uint64_t        flo, fhi;
+	struct rt_node *fnode[RT_MAX_HEIGHT];
+	unsigned        fslot[RT_MAX_HEIGHT];
 };
 
 /* One entry as returned by lookups. */
@@ -121,10 +140,8 @@ int rt_iter(const struct rt_tree *t, uint64_t lo, uint64_t hi,
 /*
  * A cursor: the path from the root to one entry, so a lookup can be
  * followed by next/prev steps in O(1) amortised.  Valid until the tree is
- * modified.  Height is bounded: non-root inner nodes have >= 8 children and
- * leaves >= 10 entries, so 2^64 entries need fewer than 24 levels.
+ * modified.  At most RT_MAX_HEIGHT levels.
  */
-#define RT_MAX_HEIGHT 24
 
 struct rt_cursor {
 	const struct rt_tree *t;

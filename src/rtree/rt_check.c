@@ -65,6 +65,43 @@ static int check_nodes(const struct rt_tree *t, uint64_t *nodes)
 	return 0;
 }
 
+/* Put @c on slot @j of the finger's leaf. */
+static void cursor_at_finger(const struct rt_tree *t, struct rt_cursor *c,
+			     unsigned j)
+{
+	unsigned d;
+
+	rtc_init(c, t);
+	for (d = 0; d < t->height; d++) {
+		c->node[d] = t->fnode[d];
+		c->slot[d] = d + 1 < t->height ? t->fslot[d] : j;
+	}
+	c->depth = t->height;
+}
+
+/* The finger's [flo, fhi] holds its leaf and no entry of another leaf. */
+static int check_finger_range(const struct rt_tree *t)
+{
+	const struct rt_node *lf = t->fnode[t->height - 1];
+	struct rt_cursor c;
+	struct rt_entry e;
+
+	if (t->flo > lf->l.fv[0].first || t->fhi < lf->l.last[lf->n - 1])
+		BAD("finger range %" PRIx64 "-%" PRIx64 " misses its leaf",
+		    t->flo, t->fhi);
+	cursor_at_finger(t, &c, 0);
+	if (rtc_prev(&c, &e) && e.last >= t->flo)
+		BAD("finger range starts at %" PRIx64 ", inside the entry"
+		    " %" PRIx64 "-%" PRIx64 " before its leaf", t->flo,
+		    e.first, e.last);
+	cursor_at_finger(t, &c, lf->n - 1);
+	if (rtc_next(&c, &e) && e.first <= t->fhi)
+		BAD("finger range ends at %" PRIx64 ", inside the entry"
+		    " %" PRIx64 "-%" PRIx64 " after its leaf", t->fhi,
+		    e.first, e.last);
+	return 0;
+}
+
 int rt_check(const struct rt_tree *t)
 {
 	struct rt_cursor c;
@@ -81,6 +118,20 @@ int rt_check(const struct rt_tree *t)
 		if (t->height == 0 || t->height > RT_MAX_HEIGHT)
 			BAD("height %u", t->height);
 		if (check_nodes(t, &nodes))
+			return -1;
+	}
+	if (t->fok) {
+		/* the finger is a real path from the root to a leaf */
+		unsigned d;
+
+		if (!t->root || t->fnode[0] != t->root)
+			BAD("finger does not start at the root");
+		for (d = 0; d + 1 < t->height; d++)
+			if (t->fslot[d] >= t->fnode[d]->n ||
+			    t->fnode[d]->i.child[t->fslot[d]] !=
+			    t->fnode[d + 1])
+				BAD("finger broken at level %u", d);
+		if (check_finger_range(t))
 			return -1;
 	}
 	rtc_init(&c, t);

@@ -114,6 +114,36 @@ static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
 	return (int)(base - a) + (*base <= x) - 1;
 }
 
+/*
+ * rt_finger_leaf() - the finger's leaf (rt.h) if it is valid and its
+ * range [flo, fhi] (the leaf's entries and the gaps on either side)
+ * holds [lo, hi], else NULL.  Entries before the leaf end below flo,
+ * entries after it start above fhi, so a store of [lo, hi] touches only
+ * this leaf, and a lookup of an index in it finds its answer here or
+ * learns there is none on that side (callers check which side they
+ * need).  Cannot fail.  O(1).
+ */
+static inline struct rt_node *rt_finger_leaf(const struct rt_tree *t,
+					     uint64_t lo, uint64_t hi)
+{
+	if (!t->fok || lo < t->flo || hi > t->fhi)
+		return NULL;
+	return t->fnode[t->height - 1];
+}
+
+/* rt_finger_path() - copy the finger's inner path into @c (levels above
+ * the leaf).  Cannot fail.  O(height). */
+static inline void rt_finger_path(const struct rt_tree *t,
+				  struct rt_cursor *c)
+{
+	unsigned d;
+
+	for (d = 0; d + 1 < t->height; d++) {
+		c->node[d] = t->fnode[d];
+		c->slot[d] = t->fslot[d];
+	}
+}
+
 /* rt_upper_rev() over a leaf's first indices (strided in fv[]). */
 static inline int rt_upper_rev_leaf(const struct rt_node *nd, uint64_t x)
 {

@@ -491,24 +491,43 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 			  void *value)
 {
 	uint64_t next_first = UINT64_MAX;   /* first index after the leaf */
+	uint64_t prev_last = 0;             /* last index before it ... */
+	bool has_prev = false;              /* ... if there is one */
+	bool has_next = false;
 	struct rt_item rep[3];
 	struct rt_node *nd = t->root;
 	struct rt_cursor c;
 	unsigned d, i, j, j2, k = 0, m, n, h;
 	uint64_t old_local;
+	bool descended = false;
 
 	if (!nd)
 		return false;
+	if ((nd = rt_finger_leaf(t, first, last))) {
+		/* last < next_first: the store stays in this leaf */
+		rt_finger_path(t, &c);
+		d = t->height - 1;
+		goto leaf;
+	}
+	nd = t->root;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, first);
 		if (i == nd->n)
 			i = nd->n - 1;
-		if (i + 1 < nd->n)
+		if (i + 1 < nd->n) {
 			next_first = nd->i.first[i + 1];
+			has_next = true;
+		}
+		if (i > 0) {
+			prev_last = nd->i.last[i - 1];
+			has_prev = true;
+		}
 		c.node[d] = nd;
 		c.slot[d] = i;
 		nd = nd->i.child[i];
 	}
+	descended = true;
+leaf:
 	h = d;
 	c.node[h] = nd;
 	c.t = t;
@@ -546,6 +565,17 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	nd->n = m;
 	t->count = t->count + m - n;
 	refresh_up(t, &c, h, old_local, leaf_gaps_max(nd, j, j + k));
+	/* the path is still valid: the next store nearby starts here */
+	for (d = 0; d < h; d++) {
+		t->fnode[d] = c.node[d];
+		t->fslot[d] = c.slot[d];
+	}
+	t->fnode[h] = nd;
+	if (!t->fok || descended) {
+		t->flo = has_prev ? prev_last + 1 : 0;
+		t->fhi = has_next ? next_first - 1 : UINT64_MAX;
+	}
+	t->fok = true;
 	return true;
 }
 
@@ -573,6 +603,7 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 
 	if (store_in_leaf(t, first, last, value))
 		goto out;
+	t->fok = false;         /* rebalancing may move or free its nodes */
 	remove_inside(t, first, last);
 
 	rtc_init(&c, t);
