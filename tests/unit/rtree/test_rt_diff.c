@@ -257,3 +257,57 @@ TEST(rt_diff_top)
 		CHECK(run(300 + s, UINT64_MAX - 500, 500, 1 + s, OPS(10000), 16, 0));
 	return PASS;
 }
+
+/*
+ * One store or erase next to the last one (*at drifts a little each
+ * time), then every lookup at and around its ends: the finger (rt.h)
+ * serves most of these without a descent, including indices in the gaps
+ * just outside its leaf.
+ */
+static int finger_step(struct world *w, uint64_t *at)
+{
+	uint64_t first, last, x, r = world_rnd(w) % 8;
+	void *v = r < 5 ? world_value(w) : NULL;
+
+	*at += world_rnd(w) % 64;
+	*at -= 32;
+	if (*at < w->base || *at > w->base + w->span)
+		*at = w->base + w->span / 2;
+	first = *at + world_rnd(w) % 16;
+	last = first + world_rnd(w) % (r == 7 ? 64 : 6);
+	ASSERT_EQ(rt_store(&w->t, first, last, v), 0);
+	ref_store(&w->ref, first, last, v);
+	for (x = first - 2; x != last + 3; x++)
+		CHECK(check_lookups(w, x));
+	for (int i = 0; i < 4; i++)
+		CHECK(check_lookups(w, *at - 64 + world_rnd(w) % 160));
+	return world_same(w);
+}
+
+/* Many operations at one drifting spot of a tree of thousands of
+ * entries, as a VMA operation does (finger hits, and stores that
+ * rebalance and must drop it). */
+TEST(rt_diff_finger)
+{
+	for (uint64_t s = 1; s <= 3; s++) {
+		struct world w;
+		size_t before = as_bytes_in_use;
+		uint64_t at = 0;
+		long i;
+		int r = PASS;
+
+		world_init(&w, 400 + s, 1ull << 32, 1ull << 16, 4);
+		w.wild = 8192;
+		for (i = 0; i < OPS(4000) && r == PASS; i++)
+			r = step(&w, true);
+		for (i = 0; i < OPS(6000) && r == PASS; i++)
+			r = finger_step(&w, &at);
+		if (r != PASS)
+			fprintf(stderr, "  seed %" PRIu64 " op %ld\n", s, i);
+		world_free(&w);
+		CHECK(r);
+		if (as_bytes_in_use != before)
+			FAILF("leak: %zu bytes", as_bytes_in_use - before);
+	}
+	return PASS;
+}
