@@ -258,6 +258,7 @@ void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		c->node[d] = nd;
 		c->slot[d] = i;
 		nd = nd->i.child[i];
+		rt_prefetch_keys(nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
@@ -370,6 +371,7 @@ void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 		/* In the gap before child i, the leaf's first entry says so
 		 * too: not reading first[i] here saves a cache line a level. */
 		nd = nd->i.child[i];
+		rt_prefetch_keys(nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);

@@ -144,6 +144,23 @@ static inline void rt_finger_path(const struct rt_tree *t,
 	}
 }
 
+/*
+ * rt_prefetch_keys() - start loading the cache lines of @nd's last[]
+ * (bytes 8..168 of a leaf, 8..128 of an inner node; up to four lines as
+ * malloc aligns to 16) before the binary search needs them, so a descent
+ * through a large tree waits for one memory access per level instead of
+ * two or three in a row.  Cannot fail.  O(1).
+ */
+static inline void rt_prefetch_keys(const struct rt_node *nd)
+{
+	const char *p = (const char *)nd;
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(p + 167);
+}
+
 /* rt_upper_rev() over a leaf's first indices (strided in fv[]). */
 static inline int rt_upper_rev_leaf(const struct rt_node *nd, uint64_t x)
 {

@@ -525,6 +525,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		c.node[d] = nd;
 		c.slot[d] = i;
 		nd = nd->i.child[i];
+		rt_prefetch_keys(nd);
 	}
 	descended = true;
 leaf:
