@@ -9,8 +9,12 @@
  * Leaf fill is kept high (docs/rtree.md): an overflowing node first
  * shares with a sibling that has room, and only when its sibling is full
  * too are the two split into three (B*-tree); at the right or left edge of
- * the tree the split packs the old nodes full, so ascending or descending
- * insertion leaves full nodes behind.
+ * the tree the split packs the old nodes to capacity less a small slack,
+ * so ascending or descending insertion (or carving a reservation from one
+ * end) leaves nearly full nodes that the next insertion does not split
+ * again, and a merge keeps free slots too, so one insert/erase pair
+ * cannot split and merge every time.  Also owns the finger (rt.h): set by
+ * every in-place store, cleared before any rebalancing.
  */
 #include <errno.h>
 #include <string.h>
