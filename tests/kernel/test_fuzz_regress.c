@@ -153,3 +153,17 @@ TEST(fuzz_regress_collapse_wraps_below_2mib)
 		"mlockall(MCL_CURRENT)\n"
 		"madvise(NULL, 12288, MADV_COLLAPSE)\n");
 }
+
+/*
+ * Found by seed 103 (errors profile): MADV_REMOVE punches a hole through
+ * vfs_fallocate(), which refuses a range ending past the file system's
+ * largest file (ext4: 16 TiB - 4 KiB) with EFBIG.
+ */
+TEST(fuzz_regress_remove_past_ext4_max_file_size)
+{
+	return replay(
+		"mmap(0x2000001e0000, 6291456, PROT_READ, MAP_SHARED|MAP_FIXED, "
+		"100</var/tmp/aspace-fuzz.dat>, 0x100000000000)\n"
+		"madvise(0x2000003f4000, 28672, MADV_REMOVE)\n"
+		"madvise(0x2000001e0000, 28672, MADV_REMOVE)\n");
+}
