@@ -2007,6 +2007,16 @@ static bool op_range(const struct run *r, const struct fz_op *op,
 		__attribute__((fallthrough));
 	case FZ_MUNMAP:
 		len = PGALIGN(a[1]);
+		if (op->call == FZ_MMAP && (a[3] & 0x40000)) {
+			/* MAP_HUGETLB: the kernel rounds the length up to
+			 * the huge page size (bits 26-31, default 2 MiB) */
+			unsigned sh = (unsigned)(a[3] >> 26) & 0x3f;
+			uint64_t hp = sh ? (sh < 63 ? 1ull << sh : 0) : 2 * MIB;
+
+			if (!hp || a[1] > UINT64_MAX - hp)
+				return false;
+			len = (a[1] + hp - 1) & ~(hp - 1);
+		}
 		if ((a[0] & (PG - 1)) || a[1] == 0 || len == 0 ||
 		    a[0] > TASK_SIZE || len > TASK_SIZE - a[0])
 			return false;
