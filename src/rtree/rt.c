@@ -125,10 +125,15 @@ void rt_spare_put(struct rt_tree *t, struct rt_node *nd)
 
 void rt_spare_trim(struct rt_tree *t)
 {
+	unsigned r = t->reserved > t->keep ? t->reserved : t->keep;
 	uint64_t bound;
 
-	if (t->nspare <= t->height + 1u)
-		return;                 /* never above the bound */
+	/* spare_bound() is at least height + 1 and at least r * (height + 1)
+	 * (rt_spares_needed() never uses a height below the tree's): below
+	 * either nothing is trimmed, and this runs after every store. */
+	if (t->nspare <= t->height + 1u ||
+	    t->nspare <= (uint64_t)r * (t->height + 1u))
+		return;
 	bound = spare_bound(t);
 
 	while (t->nspare > bound) {
