@@ -79,10 +79,10 @@ struct aspace *aspace_new(const struct aspace_config *cfg)
 	as->cfg = *cfg;
 	rt_init(&as->tree);
 	rt_init(&as->guards);
-	/* Pool the tree nodes of the largest common reservation (mmap's six
-	 * stores): without it every call allocates and frees dozens of
-	 * spare nodes (docs/performance.md). */
-	rt_set_keep(&as->tree, 6);
+	/* Pool the tree nodes of the largest common reservation (a one-VMA
+	 * mremap with MREMAP_FIXED: seven stores; mmap's six): without it
+	 * every call allocates and frees spare nodes (docs/performance.md). */
+	rt_set_keep(&as->tree, 7);
 	as->mmap_base = cfg->mmap_base ? cfg->mmap_base :
 		as_default_mmap_base(cfg);
 	as->mmap_legacy_base = cfg->mmap_legacy_base ? cfg->mmap_legacy_base :
