@@ -24,6 +24,8 @@ static int brk_shrink(struct aspace *as, uint64_t brk, uint64_t na,
 
 	if (!v || v->start >= oa)
 		return -ENOMEM;         /* nothing to release: refused */
+	u.have_found = true;
+	u.found = v;
 	err = vma_unmap_gather(as, &u);
 	if (err)
 		return err;

@@ -38,6 +38,8 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 	if (!v || v->start >= u.end)
 		return 0;
 	err = as_reserve(as, 2, 2, 4);
+	u.have_found = true;
+	u.found = v;
 	if (!err)
 		err = vma_unmap_gather(as, &u);
 	if (!err)

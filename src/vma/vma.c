@@ -485,16 +485,20 @@ int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
 
 int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 {
-	struct vma *v = vma_find(as, u->start), *w;
+	struct vma *v = u->have_found ? u->found : vma_find(as, u->start), *w;
 	int err;
 
 	u->first = u->last = NULL;
 	u->count = u->npages = u->nlocked = u->naccount = u->ndata = 0;
 	u->next = v;
-	u->prev = vma_find_prev(as, u->start);
-	if (!v || v->start >= u->end)
+	if (!v || v->start >= u->end) {
+		u->prev = vma_find_prev(as, u->start);
 		return 0;
+	}
 	if (v->start < u->start) {
+		/* v is the last VMA starting below start: the neighbour on
+		 * the left, and after the split its lower part still is. */
+		u->prev = v;
 		if (u->check_limit && v->end > u->end &&
 		    as_map_count(as) >= (uint64_t)as->cfg.max_map_count)
 			return -ENOMEM;
@@ -503,8 +507,10 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 		err = vma_split_nolimit(as, v, u->start, &v);
 		if (err)
 			return err;
+	} else {
+		/* nothing between start and v: the VMA before v */
+		u->prev = vma_prev(as, v);
 	}
-	u->prev = vma_prev(as, v);
 	for (w = v; w && w->start < u->end; w = vma_next(as, w)) {
 		if (w->flags & VM_SEALED)
 			return -EPERM;

@@ -578,6 +578,8 @@ struct vma_unmap {
 	/* inputs */
 	uint64_t start, end;            /* page aligned, start < end */
 	bool     check_limit;           /* munmap: 3-way split map_count check */
+	bool     have_found;            /* @found holds vma_find(start) ... */
+	struct vma *found;              /* ... which the caller looked up */
 	/* after vma_unmap_gather(): the VMAs inside [start, end) */
 	struct vma *first, *last;       /* NULL when nothing is mapped */
 	struct vma *prev, *next;        /* neighbours outside the range */
@@ -593,6 +595,8 @@ struct vma_unmap {
  * sealed → EPERM; split at start (may_split → EINVAL); then each VMA:
  * sealed → EPERM; split at end (EINVAL).  Splits made before an error stay.
  * On success the VMAs in [start, end) are exactly first..last.
+ * A caller that already looked up vma_find(start) passes it in @found
+ * with @have_found set, saving the descent.
  * Return: 0 or the errno.  Assumes: 2 VMAs (+exts) and 2 stores reserved.
  * Cost: O(log n + k).   Mirrors: mm/vma.c vms_gather_munmap_vmas().
  */
