@@ -42,9 +42,10 @@ static int mprotect_pkey_for(struct aspace *as, const struct vma *v, int prot,
 	return vma_pkey(v);
 }
 
-/* mprotect_fixup(): one VMA piece.  *@vp is updated to the result. */
+/* mprotect_fixup(): one VMA piece.  *@vp is updated to the result.
+ * @c: NULL or a cursor on *@vp (consumed). */
 static int mprotect_fixup(struct aspace *as, struct vma **vp, uint64_t start,
-			  uint64_t end, uint64_t newflags)
+			  uint64_t end, uint64_t newflags, struct rt_cursor *c)
 {
 	struct vma *v = *vp;
 	uint64_t oldflags = v->flags, n = (end - start) >> PAGE_SHIFT;
@@ -70,7 +71,7 @@ static int mprotect_fixup(struct aspace *as, struct vma **vp, uint64_t start,
 		   !v->anon) {
 		newflags &= ~VM_ACCOUNT;
 	}
-	err = vma_modify(as, vp, start, end, newflags, NULL);
+	err = vma_modify_at(as, vp, start, end, newflags, NULL, c);
 	if (err) {
 		if (charged)
 			as_uncharge(as, charged);
@@ -93,6 +94,7 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 	const bool rier = as->cfg.read_implies_exec && (prot & PROT_READ);
 	uint64_t end, tmp, nstart, k = 0;
 	struct vma *v, *w;
+	struct rt_cursor c;         /* on v until the first change */
 	int reqprot, err = 0;
 
 	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
@@ -112,7 +114,8 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 	if (pkey != -1 && (pkey < 0 || pkey >= 16 || !as->cfg.pku ||
 			   !(as->pkey_map & (1u << pkey))))
 		return -EINVAL;
-	v = vma_find(as, start);
+	rtc_init(&c, &as->tree);
+	v = rtc_find(&c, start, NULL);
 	if (!v || v->start >= end)
 		return -ENOMEM;
 	if (grows & PROT_GROWSDOWN) {
@@ -163,7 +166,8 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 			break;
 		}
 		tmp = MIN(w->end, end);
-		err = mprotect_fixup(as, &w, nstart, tmp, newflags);
+		err = mprotect_fixup(as, &w, nstart, tmp, newflags,
+				     w == v && nstart == start ? &c : NULL);
 		if (err)
 			break;
 		tmp = w->end;

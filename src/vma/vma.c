@@ -357,12 +357,13 @@ static void take_anon(struct vma *t, const struct vma *src)
 }
 
 /*
- * Try cases (a)-(e).  Return: the merged VMA, or NULL when no merge
+ * Try cases (a)-(e).  @c: NULL, or a cursor on @v (the neighbours are its
+ * steps; it is consumed).  Return: the merged VMA, or NULL when no merge
  * applies (nothing changed).
  */
 static struct vma *modify_merge(struct aspace *as, struct vma *v,
 				uint64_t start, uint64_t end,
-				const struct vma_attrs *a)
+				const struct vma_attrs *a, struct rt_cursor *c)
 {
 	bool left_side = start == v->start, right_side = end == v->end;
 	struct vma *prev = NULL, *next = NULL, *res;
@@ -372,11 +373,17 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 	if ((a->flags & VM_SPECIAL) || (!left_side && !right_side))
 		return NULL;            /* strictly inside never merges */
 	if (left_side) {
-		prev = vma_prev(as, v);
+		if (c && right_side) {
+			struct rt_cursor pc = *c;   /* c stays on v for next */
+
+			prev = rtc_prev(&pc, NULL);
+		} else {
+			prev = c ? rtc_prev(c, NULL) : vma_prev(as, v);
+		}
 		ml = vma_can_merge_left(as, prev, start, a);
 	}
 	if (right_side) {
-		next = vma_next(as, v);
+		next = c ? rtc_next(c, NULL) : vma_next(as, v);
 		mr = vma_can_merge_right(as, next, start, end, a) &&
 			(!ml || vma_anon_pair_ok(prev, next));
 	}
@@ -442,6 +449,13 @@ int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
 	       uint64_t start, uint64_t end, uint64_t flags,
 	       const struct vma_xattr *x)
 {
+	return vma_modify_at(as, vp, start, end, flags, x, NULL);
+}
+
+int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
+		  uint64_t start, uint64_t end, uint64_t flags,
+		  const struct vma_xattr *x, struct rt_cursor *c)
+{
 	struct vma *v = *vp, *res;
 	struct vma_attrs a = {
 		.flags = flags,
@@ -454,7 +468,8 @@ int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
 	int err;
 
 	ASSERT(v->start <= start && start < end && end <= v->end);
-	res = modify_merge(as, v, start, end, &a);
+	ASSERT(!c || rtc_entry(c, NULL) == v);
+	res = modify_merge(as, v, start, end, &a, c);
 	if (res) {
 		res->flags = flags | (res->flags & as_sticky_mask(as));
 		*vp = res;
@@ -485,14 +500,24 @@ int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
 
 int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 {
-	struct vma *v = u->have_found ? u->found : vma_find(as, u->start), *w;
+	struct rt_cursor c;
+	struct vma *v, *w;
 	int err;
 
+	if (u->have_found) {
+		v = u->found;
+	} else {
+		rtc_init(&c, &as->tree);
+		v = rtc_find(&c, u->start, NULL);
+	}
 	u->first = u->last = NULL;
 	u->count = u->npages = u->nlocked = u->naccount = u->ndata = 0;
 	u->next = v;
 	if (!v || v->start >= u->end) {
-		u->prev = vma_find_prev(as, u->start);
+		/* nothing mapped: the left neighbour is the entry before v
+		 * (the cursor is on v), or the last one when v is NULL */
+		u->prev = v && !u->have_found ? rtc_prev(&c, NULL) :
+			vma_find_prev(as, u->start);
 		return 0;
 	}
 	if (v->start < u->start) {

@@ -570,6 +570,16 @@ int vma_modify(struct aspace *as, struct vma **vp /* IN/OUT */,
 	       uint64_t start, uint64_t end, uint64_t flags,
 	       const struct vma_xattr *x);
 
+/*
+ * vma_modify_at() - vma_modify() for a caller holding a cursor @c on *@vp
+ * (from rtc_find(), the tree unchanged since): the merge finds the
+ * neighbours by stepping it instead of two lookups.  Same result, return,
+ * assumptions and cost as vma_modify(); @c is invalid afterwards.
+ */
+int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
+		  uint64_t start, uint64_t end, uint64_t flags,
+		  const struct vma_xattr *x, struct rt_cursor *c);
+
 /* ---------------------------------------------------------------------- */
 /* Unmapping (spec/03 §7, used by munmap, MAP_FIXED, brk, mremap)         */
 /* ---------------------------------------------------------------------- */
