@@ -99,9 +99,11 @@ static bool mremap_count_at_least(const struct aspace *as, int64_t slack)
  * do_vmi_munmap() as mremap calls it (FIXED destination, shrink tail,
  * source): its own argument checks, then the shared gathering with the
  * 3-way-split map_count check.  Return: 0 or its errno; kernel refusals
- * keep a first split (spec/03 §7).
+ * keep a first split (spec/03 §7).  @hint: NULL or a live VMA; when it
+ * contains @start it is vma_find(start) and saves the gather's lookup.
  */
-static int mremap_munmap(struct aspace *as, uint64_t start, uint64_t len)
+static int mremap_munmap(struct aspace *as, uint64_t start, uint64_t len,
+			 struct vma *hint)
 {
 	struct vma_unmap u = { .start = start, .check_limit = true };
 	uint64_t ts = as->cfg.task_size;
@@ -113,6 +115,10 @@ static int mremap_munmap(struct aspace *as, uint64_t start, uint64_t len)
 	if (!len)
 		return -EINVAL;
 	u.end = start + len;
+	if (hint && hint->start <= start && start < hint->end) {
+		u.have_found = true;
+		u.found = hint;
+	}
 	err = vma_unmap_gather(as, &u);
 	if (!err)
 		vma_unmap_commit(as, &u);
@@ -336,7 +342,7 @@ static void mremap_unmap_source(struct mremap_op *op)
 
 	if (acct)
 		v->flags &= ~VM_ACCOUNT;
-	err = mremap_munmap(as, op->addr, op->old_len);
+	err = mremap_munmap(as, op->addr, op->old_len, NULL);
 	if (err) {
 		/* old_len 0 (shared "duplicate"): nothing is unmapped and
 		 * the kernel re-credits the pages it did not unmap. */
@@ -417,7 +423,7 @@ static int mremap_to(struct mremap_op *op)
 	int err;
 
 	if (op->flags & MREMAP_FIXED) {
-		err = mremap_munmap(as, op->new_addr, op->new_len);
+		err = mremap_munmap(as, op->new_addr, op->new_len, NULL);
 		if (err)
 			return err;
 		op->vma = vma_lookup(as, op->addr);
@@ -425,7 +431,8 @@ static int mremap_to(struct mremap_op *op)
 			return -EFAULT;
 	}
 	if (op->type == MREMAP_SHRINK) {
-		err = mremap_munmap(as, op->addr + op->new_len, op->delta);
+		err = mremap_munmap(as, op->addr + op->new_len, op->delta,
+				    op->vma);
 		if (err)
 			return err;
 		op->vma = vma_lookup(as, op->addr);
@@ -510,7 +517,8 @@ static int mremap_at(struct mremap_op *op)
 	case MREMAP_NO_RESIZE:
 		return 0;
 	case MREMAP_SHRINK:
-		return mremap_munmap(op->as, op->addr + op->new_len, op->delta);
+		return mremap_munmap(op->as, op->addr + op->new_len, op->delta,
+				     op->vma);
 	case MREMAP_EXPAND:
 		break;
 	}
