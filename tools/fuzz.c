@@ -2064,6 +2064,8 @@ static uint64_t mlockall_bytes(const struct run *r)
 {
 	struct aspace_counters c;
 
+	if (!r->as)             /* --kernel-only: no model to ask */
+		return r->init_bytes;
 	aspace_counters(r->as, &c);
 	return c.total_vm * PG > r->init_bytes ? c.total_vm * PG :
 		r->init_bytes;
