@@ -45,46 +45,6 @@ void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
 	s->ptr = NULL;
 }
 
-/*
- * The tallest tree that can hold @n entries.  Every node but the root is
- * at least half full and a root above the leaves has two children, so a
- * tree of height h >= 2 holds at least 2 * RT_LEAF_MIN * RT_INNER_MIN^(h-2)
- * entries: h = 2 + floor(log_{INNER_MIN}(n / (2 * LEAF_MIN))) for
- * n >= 2 * LEAF_MIN.  RT_INNER_MIN is a power of two, so the logarithm is
- * a bit scan: O(1), as this runs on every store (spare_bound()).
- */
-_Static_assert((RT_INNER_MIN & (RT_INNER_MIN - 1)) == 0,
-	       "max_height() needs RT_INNER_MIN a power of two");
-
-static unsigned max_height(uint64_t n)
-{
-	uint64_t q = n / (2u * RT_LEAF_MIN);
-	unsigned log2_min = (unsigned)__builtin_ctz(RT_INNER_MIN);
-
-	if (!q)
-		return 1;
-	return 2 + (63u - (unsigned)__builtin_clzll(q)) / log2_min;
-}
-
-uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved)
-{
-	uint64_t r = reserved;
-	unsigned h;
-
-	if (!r)
-		return 0;
-	/* Each store adds at most two entries, so the tree never holds more
-	 * than count + 2r entries while the reservation lasts, and its height
-	 * never exceeds max_height() of that.  A store needs at most one new
-	 * node per level plus a new root.  After a store the bound for the
-	 * remaining r - 1 stores is no larger, so the invariant carries over.
-	 * Linear in r: a multi-VMA operation may reserve hundreds of stores. */
-	h = max_height(count + 2 * r);
-	if (h < height)
-		h = height;
-	return r * (h + 1ull);
-}
-
 /* max(height + 1, spares for the reservation, spares kept pooled): one
  * rt_spares_needed() of the larger count, as it grows with the count. */
 static uint64_t spare_bound(const struct rt_tree *t)
@@ -123,18 +83,9 @@ void rt_spare_put(struct rt_tree *t, struct rt_node *nd)
 	t->nspare++;
 }
 
-void rt_spare_trim(struct rt_tree *t)
+void rt_spare_trim_slow(struct rt_tree *t)
 {
-	unsigned r = t->reserved > t->keep ? t->reserved : t->keep;
-	uint64_t bound;
-
-	/* spare_bound() is at least height + 1 and at least r * (height + 1)
-	 * (rt_spares_needed() never uses a height below the tree's): below
-	 * either nothing is trimmed, and this runs after every store. */
-	if (t->nspare <= t->height + 1u ||
-	    t->nspare <= (uint64_t)r * (t->height + 1u))
-		return;
-	bound = spare_bound(t);
+	uint64_t bound = spare_bound(t);
 
 	while (t->nspare > bound) {
 		struct rt_node *nd = rt_spare_get(t);
@@ -241,9 +192,50 @@ void *rtc_entry(const struct rt_cursor *c, struct rt_entry *e)
 	return cursor_give((struct rt_cursor *)c, e);
 }
 
-void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
+/*
+ * The finger cache is written by lookups too (rt.h), through this
+ * non-const view: the tree's entries and nodes never change on a read.
+ */
+static struct rt_tree *finger_owner(const struct rt_tree *t)
+{
+	return (struct rt_tree *)t;
+}
+
+/* Make the path just written into the finger (fnode/fslot) current, for
+ * the leaf range [lo, hi]. */
+static void finger_set(const struct rt_tree *t, uint64_t lo, uint64_t hi)
+{
+	struct rt_tree *w = finger_owner(t);
+
+	w->flo = lo;
+	w->fhi = hi;
+	w->fok = true;
+}
+
+/*
+ * A descending lookup's finger covers just the leaf's own entries, from
+ * its first entry's first index to its last entry's last: both are in
+ * lines the descent already prefetched (rt_prefetch_keys()), where
+ * widening it into the gaps around the leaf would cost a compare and a
+ * load a level.  (An in-place store's descent, which reads the
+ * neighbouring summaries anyway, widens its finger up to the neighbours.)
+ */
+static void finger_set_leaf(const struct rt_tree *t, const struct rt_node *nd)
+{
+	finger_set(t, nd->l.fv[0].first, nd->l.last[nd->n - 1]);
+}
+
+/*
+ * find_at() - rtc_find(), leaving the finger on the leaf found when
+ * @finger (a descent writes the path into the finger as it goes).
+ * Inlined into both callers so the finger test folds away.
+ */
+static inline __attribute__((always_inline))
+void *find_at(struct rt_cursor *c, uint64_t index, struct rt_entry *e,
+	      bool finger)
 {
 	const struct rt_tree *t = c->t;
+	struct rt_tree *w = finger_owner(t);
 	struct rt_node *nd = t->root;
 	unsigned d, i;
 
@@ -255,6 +247,8 @@ void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		d = t->height - 1;
 		goto leaf;
 	}
+	if (finger)
+		w->fok = false;
 	nd = t->root;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
@@ -262,8 +256,16 @@ void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 			return cursor_none(c, e);
 		c->node[d] = nd;
 		c->slot[d] = i;
+		if (finger) {
+			w->fnode[d] = nd;
+			w->fslot[d] = i;
+		}
 		nd = nd->i.child[i];
 		rt_prefetch_keys(nd);
+	}
+	if (finger) {
+		w->fnode[d] = nd;
+		finger_set_leaf(t, nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
@@ -275,9 +277,21 @@ leaf:
 	return cursor_give(c, e);
 }
 
+void *rtc_find(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
+{
+	return find_at(c, index, e, true);
+}
+
+void *rtc_find_quiet(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
+{
+	return find_at(c, index, e, false);
+}
+
+/* rtc_find_rev(), leaving the finger on the leaf found. */
 void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 {
 	const struct rt_tree *t = c->t;
+	struct rt_tree *w = finger_owner(t);
 	struct rt_node *nd = t->root;
 	unsigned d;
 	int i;
@@ -290,6 +304,7 @@ void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 		d = t->height - 1;
 		goto leaf;
 	}
+	w->fok = false;
 	nd = t->root;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_upper_rev(nd->i.first, nd->n, index);
@@ -297,8 +312,12 @@ void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 			return cursor_none(c, e);
 		c->node[d] = nd;
 		c->slot[d] = i;
+		w->fnode[d] = nd;
+		w->fslot[d] = i;
 		nd = nd->i.child[i];
 	}
+	w->fnode[d] = nd;
+	finger_set_leaf(t, nd);
 leaf:
 	i = rt_upper_rev_leaf(nd, index);
 	if (i < 0)
@@ -358,8 +377,13 @@ void *rtc_prev(struct rt_cursor *c, struct rt_entry *e)
 /* ------------------------------------------------------------------ */
 /* point lookups                                                       */
 
-void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
+/* rt_load(), leaving the finger on the leaf searched when @finger;
+ * inlined into both callers as find_at() is. */
+static inline __attribute__((always_inline))
+void *load_at(const struct rt_tree *t, uint64_t index, struct rt_entry *e,
+	      bool finger)
 {
+	struct rt_tree *w = finger_owner(t);
 	const struct rt_node *nd = t->root;
 	unsigned d, i;
 
@@ -369,14 +393,24 @@ void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
 		nd = t->fnode[t->height - 1];
 		goto leaf;
 	}
-	for (d = 1; d < t->height; d++) {
+	if (finger)
+		w->fok = false;
+	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
 		if (i == nd->n)
 			return NULL;        /* past the end */
+		if (finger) {
+			w->fnode[d] = (struct rt_node *)nd;
+			w->fslot[d] = i;
+		}
 		/* In the gap before child i, the leaf's first entry says so
 		 * too: not reading first[i] here saves a cache line a level. */
 		nd = nd->i.child[i];
 		rt_prefetch_keys(nd);
+	}
+	if (finger) {
+		w->fnode[d] = (struct rt_node *)nd;
+		finger_set_leaf(t, nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
@@ -388,6 +422,17 @@ leaf:
 		e->value = nd->l.fv[i].val;
 	}
 	return nd->l.fv[i].val;
+}
+
+void *rt_load(const struct rt_tree *t, uint64_t index, struct rt_entry *e)
+{
+	return load_at(t, index, e, true);
+}
+
+void *rt_load_quiet(const struct rt_tree *t, uint64_t index,
+		    struct rt_entry *e)
+{
+	return load_at(t, index, e, false);
 }
 
 void *rt_find(const struct rt_tree *t, uint64_t index, struct rt_entry *e)

@@ -41,13 +41,17 @@ struct rt_tree {
 	size_t          bytes;      /* bytes of nodes allocated (incl. spare) */
 	/*
 	 * The finger: the path to the leaf the last in-place store edited
-	 * (fnode[0] the root, fslot[d] the child taken at level d).  A
-	 * lookup or store that falls inside that leaf's range starts there
-	 * instead of descending: VMA operations touch one spot many times.
-	 * In-place leaf edits keep it valid; any rebalancing clears fok.
-	 * [flo, fhi] is the leaf's range widened to the gaps on either side
-	 * (up to the neighbouring leaves' entries); only a store into a
+	 * or the last descending lookup (rt_load, rtc_find, rtc_find_rev and
+	 * what calls them) reached (fnode[0] the root, fslot[d] the child
+	 * taken at level d).  A lookup or store that falls inside that
+	 * leaf's range starts there instead of descending: VMA operations
+	 * look a spot up, then touch it many times.  In-place leaf edits
+	 * keep it valid; any rebalancing clears fok.  [flo, fhi] holds the
+	 * leaf's entries, widened into the gaps on either side (at most up
+	 * to the neighbouring leaves' entries); only a store into a
 	 * neighbour can change those, and such a store moves the finger.
+	 * Lookups write it (a cache, never part of the tree's content), so
+	 * even reading one tree from two threads at once is not safe.
 	 * Holds node pointers only, so the struct may be copied or swapped.
 	 */
 	bool            fok;
@@ -100,12 +104,86 @@ void *rt_next(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
 void *rt_prev(const struct rt_tree *t, uint64_t index, struct rt_entry *e);
 
 /*
+ * rt_spares_needed() - nodes that @reserved pending stores can need in a
+ * tree of @height holding @count entries.  Each store adds at most two
+ * entries, so while the reservation lasts the tree holds at most
+ * count + 2 * reserved entries, and its height never exceeds the tallest
+ * tree that count allows (every node but the root at least half full, a
+ * root above the leaves with two children: height h >= 2 holds at least
+ * 2 * RT_LEAF_MINFILL * RT_INNER_MINFILL^(h - 2) entries).  A store needs
+ * at most one new node per level plus a new root, and after a store the
+ * bound for the remaining stores is no larger, so it carries over.
+ * Linear in @reserved: a multi-VMA operation may reserve hundreds of
+ * stores.  RT_INNER_MINFILL is a power of two, so the logarithm is a bit
+ * scan.  Cannot fail.  O(1).
+ */
+#define RT_LEAF_MINFILL   10u       /* rt_node.h checks these against */
+#define RT_INNER_MINFILL  8u        /* the node capacities */
+#define RT_INNER_MINFILL_LOG2 3u
+
+static inline uint64_t rt_spares_needed(unsigned height, uint64_t count,
+					unsigned reserved)
+{
+	uint64_t q = (count + 2ull * reserved) / (2u * RT_LEAF_MINFILL);
+	unsigned h = 1;
+
+	if (!reserved)
+		return 0;
+	if (q)
+		h = 2 + (63u - (unsigned)__builtin_clzll(q)) /
+			RT_INNER_MINFILL_LOG2;
+	if (h < height)
+		h = height;
+	return reserved * (h + 1ull);
+}
+
+/* The out-of-line halves of rt_reserve(), rt_unreserve() and the spare
+ * trimming: called only when the spares on hand do not already settle
+ * the question.  Same contracts as the inline callers. */
+int rt_reserve_slow(struct rt_tree *t, unsigned nstores);
+void rt_spare_trim_slow(struct rt_tree *t);
+
+/*
  * rt_reserve() - make the next @nstores calls of rt_store() infallible.
  * Reservations add up until consumed; rt_unreserve() drops what is left.
- * Return: 0 or -ENOMEM (nothing changed).  O(nstores * height).
+ * Return: 0 or -ENOMEM (nothing changed).  O(1) when the spares on hand
+ * already cover it (the pool kept by rt_set_keep() usually does), else
+ * O(nstores * height).
  */
-int rt_reserve(struct rt_tree *t, unsigned nstores);
-void rt_unreserve(struct rt_tree *t);
+static inline int rt_reserve(struct rt_tree *t, unsigned nstores)
+{
+	unsigned r = t->reserved + nstores;
+
+	if (t->nspare >= rt_spares_needed(t->height, t->count, r)) {
+		t->reserved = r;
+		return 0;
+	}
+	return rt_reserve_slow(t, nstores);
+}
+
+/*
+ * rt_spare_trim() - free spares beyond the bound (rt.c): max(height + 1,
+ * spares for max(reserved, keep) stores).  Both terms are at least
+ * max(reserved, keep) * (height + 1) or height + 1, so at or below either
+ * nothing is trimmed: the O(1) exit that every store takes.  Cannot fail.
+ */
+static inline void rt_spare_trim(struct rt_tree *t)
+{
+	unsigned r = t->reserved > t->keep ? t->reserved : t->keep;
+
+	if (t->nspare <= t->height + 1u ||
+	    t->nspare <= (uint64_t)r * (t->height + 1u))
+		return;
+	rt_spare_trim_slow(t);
+}
+
+/* rt_unreserve() - drop what is left of the reservations and trim the
+ * spares to the bound.  Cannot fail.  O(1) unless spares are freed. */
+static inline void rt_unreserve(struct rt_tree *t)
+{
+	t->reserved = 0;
+	rt_spare_trim(t);
+}
 
 /*
  * rt_store() - map [@first, @last] to @value, replacing and trimming every

@@ -135,7 +135,7 @@ int rt_check(const struct rt_tree *t)
 			return -1;
 	}
 	rtc_init(&c, t);
-	for (v = rtc_find(&c, 0, &e); v; v = rtc_next(&c, &e)) {
+	for (v = rtc_find_quiet(&c, 0, &e); v; v = rtc_next(&c, &e)) {
 		if (e.first > e.last)
 			BAD("entry %" PRIx64 "-%" PRIx64 " reversed",
 			    e.first, e.last);

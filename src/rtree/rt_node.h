@@ -29,6 +29,11 @@
 #define RT_LEAF_MIN   ((RT_LEAF_CAP + 1) / 2)
 #define RT_INNER_MIN  ((RT_INNER_CAP + 1) / 2)
 
+_Static_assert(RT_LEAF_MIN == RT_LEAF_MINFILL &&
+	       RT_INNER_MIN == RT_INNER_MINFILL &&
+	       (1u << RT_INNER_MINFILL_LOG2) == RT_INNER_MIN,
+	       "rt.h's rt_spares_needed() uses the minimum fills");
+
 struct rt_node {
 	uint32_t n;                 /* slots in use */
 	uint32_t pad;
@@ -192,18 +197,18 @@ static inline uint64_t rt_gap_between(uint64_t last, uint64_t first)
  */
 void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s);
 
-/* rt_spares_needed() - nodes that @reserved pending stores can need in a
- * tree of @height.  Cannot fail.  O(1). */
-uint64_t rt_spares_needed(unsigned height, uint64_t count, unsigned reserved);
+/* rt_load_quiet() / rtc_find_quiet() - rt_load() / rtc_find() that leave
+ * the finger where it is (rt_check() and rt_store()'s allocation check
+ * must not move it).  Same contracts otherwise. */
+void *rt_load_quiet(const struct rt_tree *t, uint64_t index,
+		    struct rt_entry *e);
+void *rtc_find_quiet(struct rt_cursor *c, uint64_t index, struct rt_entry *e);
 
 /* rt_spare_get() - a node from the spare list; the caller made sure there
  * is one.  rt_spare_put() - return a node, freeing it if the list is at its
  * bound.  Cannot fail.  O(1). */
 struct rt_node *rt_spare_get(struct rt_tree *t);
 void rt_spare_put(struct rt_tree *t, struct rt_node *nd);
-
-/* rt_spare_trim() - free spares beyond the bound.  Cannot fail. */
-void rt_spare_trim(struct rt_tree *t);
 
 /* rt_spare_fill() - allocate spares until there are @want.
  * Return: 0, or -ENOMEM after freeing what this call allocated. */

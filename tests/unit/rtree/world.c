@@ -83,6 +83,7 @@ int world_same(struct world *w)
 {
 	struct rt_cursor c;
 	struct rt_entry e;
+	struct rt_tree keep = w->t;   /* the walk below moves the finger */
 	uint64_t i = 0;
 	void *v;
 
@@ -103,5 +104,12 @@ int world_same(struct world *w)
 			      r->value);
 	}
 	ASSERT_EQ(i, w->ref.n);
+	/* put the finger back (lookups only cache a path in it), so the
+	 * next operation meets the finger the last one left */
+	w->t.fok = keep.fok;
+	w->t.flo = keep.flo;
+	w->t.fhi = keep.fhi;
+	memcpy(w->t.fnode, keep.fnode, sizeof(keep.fnode));
+	memcpy(w->t.fslot, keep.fslot, sizeof(keep.fslot));
 	return PASS;
 }
