@@ -13,30 +13,71 @@
 
 #include "vma/vma.h"
 
-bool flags_is_exec(uint64_t f)
+/* The classification, inlined here (the exported flags_is_*() are not:
+ * -fPIC keeps calls to global functions out of line). */
+static inline bool is_exec(uint64_t f)
 {
 	return (f & (VM_EXEC | VM_WRITE | VM_STACK)) == VM_EXEC;
 }
 
-bool flags_is_stack(uint64_t f)
+static inline bool is_stack(uint64_t f)
 {
 	return (f & VM_STACK) == VM_STACK || (f & VM_SHADOW_STACK);
 }
 
-bool flags_is_data(uint64_t f)
+static inline bool is_data(uint64_t f)
 {
 	return (f & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
 }
 
+bool flags_is_exec(uint64_t f)
+{
+	return is_exec(f);
+}
+
+bool flags_is_stack(uint64_t f)
+{
+	return is_stack(f);
+}
+
+bool flags_is_data(uint64_t f)
+{
+	return is_data(f);
+}
+
+/* The class counter of @f (exec, stack, data, in that order of
+ * precedence), or NULL. */
+static inline uint64_t *stat_class(struct aspace *as, uint64_t f)
+{
+	if (is_exec(f))
+		return &as->exec_vm;
+	if (is_stack(f))
+		return &as->stack_vm;
+	if (is_data(f))
+		return &as->data_vm;
+	return NULL;
+}
+
 void vma_stat_account(struct aspace *as, uint64_t flags, int64_t npages)
 {
+	uint64_t *cls = stat_class(as, flags);
+
 	as->total_vm += (uint64_t)npages;
-	if (flags_is_exec(flags))
-		as->exec_vm += (uint64_t)npages;
-	else if (flags_is_stack(flags))
-		as->stack_vm += (uint64_t)npages;
-	else if (flags_is_data(flags))
-		as->data_vm += (uint64_t)npages;
+	if (cls)
+		*cls += (uint64_t)npages;
+}
+
+void vma_stat_move(struct aspace *as, uint64_t oldflags, uint64_t newflags,
+		   uint64_t npages)
+{
+	uint64_t *from = stat_class(as, oldflags), *to = stat_class(as, newflags);
+
+	if (from == to)
+		return;
+	if (from)
+		*from -= npages;
+	if (to)
+		*to += npages;
 }
 
 void vma_account_add(struct aspace *as, uint64_t flags, uint64_t npages)
@@ -66,7 +107,7 @@ bool may_expand_vm(const struct aspace *as, uint64_t flags, uint64_t npages)
 {
 	if (as->total_vm + npages > rlim_pages(as->cfg.rlimit_as))
 		return false;
-	if (flags_is_data(flags) &&
+	if (is_data(flags) &&
 	    as->data_vm + npages > rlim_pages(as->cfg.rlimit_data)) {
 		/* The Valgrind exception needs a hard limit above the soft
 		 * one; the model's limits are soft == hard. */
@@ -136,18 +177,12 @@ bool mlock_future_ok(const struct aspace *as, uint64_t flags, uint64_t npages)
 
 uint64_t as_sticky_mask(const struct aspace *as)
 {
-	uint64_t m = 0;
-
-	if (as->cfg.maybe_guard)
-		m |= VM_MAYBE_GUARD;
-	if (as->cfg.soft_dirty && as->cfg.soft_dirty_sticky)
-		m |= VM_SOFTDIRTY;
-	return m;
+	return as_sticky_bits(as);
 }
 
 uint64_t as_ignore_merge_mask(const struct aspace *as)
 {
-	return VM_SOFTDIRTY | as_sticky_mask(as);
+	return VM_SOFTDIRTY | as_sticky_bits(as);
 }
 
 uint64_t as_new_anon(struct aspace *as)

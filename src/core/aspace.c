@@ -12,13 +12,44 @@
 
 #include "vma/vma.h"
 
-/* A chunk of pooled VMAs: one as_alloc() for many VMAs, no per-VMA header. */
-#define VMA_CHUNK_N 63
+/*
+ * A chunk of pooled VMAs: one as_alloc() for many VMAs, no per-VMA header.
+ * The array starts on a 64-byte boundary so that each 64-byte VMA is one
+ * cache line (the allocator hook only promises malloc's 16: a VMA at
+ * 16 mod 64 spans two lines and costs two misses).  The allocation has
+ * CHUNK_SLACK bytes beyond the array; the chunk's bookkeeping (struct
+ * vma_chunk) lives in whichever side of the slack has room.  An allocator
+ * giving less than 16-byte alignment gets an unaligned array.
+ */
+#define VMA_CHUNK_N  63
+#define CHUNK_SLACK  48
+#define CHUNK_BYTES  (VMA_CHUNK_N * sizeof(struct vma) + CHUNK_SLACK)
 struct vma_chunk {
 	struct vma_chunk *next;
-	uint64_t pad;
-	struct vma v[VMA_CHUNK_N];
+	void *mem;                      /* what as_alloc() returned */
 };
+
+/* Lay out a fresh chunk allocation @mem: the VMA array in *@v. */
+static struct vma_chunk *chunk_place(void *mem, struct vma **v /* OUT */)
+{
+	uintptr_t m = (uintptr_t)mem, a = (m + 63) & ~(uintptr_t)63;
+	struct vma_chunk *c;
+
+	_Static_assert(sizeof(struct vma) == 64 && CHUNK_SLACK >= 2 *
+		       sizeof(struct vma_chunk), "chunk layout");
+	if (a - m <= CHUNK_SLACK - sizeof(*c)) {
+		/* the bookkeeping after the array */
+		c = (struct vma_chunk *)(a + VMA_CHUNK_N * sizeof(struct vma));
+	} else if (a - m <= CHUNK_SLACK) {
+		c = (struct vma_chunk *)(a - sizeof(*c));   /* before it */
+	} else {
+		c = mem;                /* under 16-byte alignment: unaligned */
+		a = m + sizeof(*c);
+	}
+	c->mem = mem;
+	*v = (struct vma *)a;
+	return c;
+}
 
 void aspace_config_init(struct aspace_config *cfg /* OUT */)
 {
@@ -134,7 +165,7 @@ void aspace_free(struct aspace *as)
 	}
 	for (c = as->chunks; c; c = cn) {
 		cn = c->next;
-		as_free(c, sizeof(*c));
+		as_free(c->mem, CHUNK_BYTES);
 	}
 	as_free(as, sizeof(*as));
 }
@@ -199,16 +230,19 @@ int as_reserve(struct aspace *as, unsigned nvmas, unsigned nexts,
 	       unsigned nstores)
 {
 	while (as->nfree_vmas < nvmas) {
-		struct vma_chunk *c = as_alloc(sizeof(*c));
+		void *mem = as_alloc(CHUNK_BYTES);
+		struct vma_chunk *c;
+		struct vma *arr;
 		int i;
 
-		if (!c)
+		if (!mem)
 			return as_oom(as);
+		c = chunk_place(mem, &arr);
 		c->next = as->chunks;
 		as->chunks = c;
 		for (i = VMA_CHUNK_N - 1; i >= 0; i--) {
-			c->v[i].ext = (struct vma_ext *)as->free_vmas;
-			as->free_vmas = &c->v[i];
+			arr[i].ext = (struct vma_ext *)as->free_vmas;
+			as->free_vmas = &arr[i];
 		}
 		as->nfree_vmas += VMA_CHUNK_N;
 	}
@@ -232,7 +266,10 @@ int as_reserve(struct aspace *as, unsigned nvmas, unsigned nexts,
 void as_unreserve(struct aspace *as)
 {
 	rt_unreserve(&as->tree);
-	rt_unreserve(&as->guards);
+	/* with nothing reserved and no spare node, rt_unreserve() of the
+	 * guard tree would change nothing (the common case: no guards) */
+	if (as->guards.reserved || as->guards.nspare)
+		rt_unreserve(&as->guards);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -329,8 +366,24 @@ void vma_free(struct aspace *as, struct vma *v)
 
 struct vma *vma_dup(struct aspace *as, const struct vma *src)
 {
-	struct vma *v = vma_alloc(as);
-	struct vma_ext *keep = v->ext;
+	struct vma *v;
+	struct vma_ext *keep;
+
+	if (!src->ext && !as->cfg.provenance) {
+		/* the common case: one copy, no zeroing first (vma_alloc's
+		 * memset is overwritten whole) */
+		v = as->free_vmas;
+		ASSERT(v);
+		as->free_vmas = (struct vma *)v->ext;
+		as->nfree_vmas--;
+		as->stats.vmas_created++;
+		*v = *src;
+		if (v->file)
+			aspace_file_get(v->file);
+		return v;
+	}
+	v = vma_alloc(as);
+	keep = v->ext;
 
 	*v = *src;
 	v->ext = NULL;
@@ -380,14 +433,7 @@ void vma_touch_prov(struct aspace *as, struct vma *v)
 
 struct vma_xattr vma_xattr_of(const struct vma *v)
 {
-	struct vma_xattr x = { 0 };
-
-	if (v->ext) {
-		x.name = v->ext->name;
-		x.policy = v->ext->policy;
-		x.uffd_ctx = v->ext->uffd_ctx;
-	}
-	return x;
+	return vma_xattr_get(v);
 }
 
 /* ---------------------------------------------------------------------- */

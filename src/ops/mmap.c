@@ -274,7 +274,7 @@ static int mmap_region(struct mmap_op *op, uint64_t a)
 			v->kind = ASPACE_VMA_HUGETLB;
 		else if (f && f->desc.kind == ASPACE_FILE_SYSV_SHM)
 			v->kind = ASPACE_VMA_SYSV_SHM;
-		vma_insert(as, v);
+		vma_insert_before(as, v, u.next);   /* gathered: empty */
 	}
 
 	/* __mmap_complete() */

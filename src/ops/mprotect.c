@@ -16,6 +16,15 @@
 #define PROT_SEM 0x8
 #endif
 
+/* prot_to_vm() inlined: PROT_READ/WRITE/EXEC and VM_READ/WRITE/EXEC are
+ * the same bits on Linux (checked at compile time). */
+_Static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
+	       PROT_EXEC == VM_EXEC, "PROT_* and VM_* access bits differ");
+static inline uint64_t mprotect_prot_vm(int prot)
+{
+	return (uint64_t)(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+}
+
 /* vma_is_anonymous() in the kernel's sense: no vm_ops (/dev/zero too). */
 static bool mprotect_vma_anon_ops(const struct vma *v)
 {
@@ -79,8 +88,7 @@ static int mprotect_fixup(struct aspace *as, struct vma **vp, uint64_t start,
 	}
 	if ((oldflags & VM_ACCOUNT) && !(newflags & VM_ACCOUNT))
 		as_uncharge(as, n);
-	vma_stat_account(as, oldflags, -(int64_t)n);
-	vma_stat_account(as, newflags, (int64_t)n);
+	vma_stat_move(as, oldflags, newflags, n);
 	if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED &&
 	    (newflags & VM_WRITE))
 		vma_populate(as, start, end);
@@ -154,7 +162,7 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 		if (rier && (w->flags & VM_MAYEXEC))
 			prot |= PROT_EXEC;
 		k2 = mprotect_pkey_for(as, w, prot, pkey);
-		newflags = prot_to_vm(prot) | pkey_to_vm(k2) |
+		newflags = mprotect_prot_vm(prot) | pkey_to_vm(k2) |
 			(w->flags & ~(VM_ACCESS_FLAGS | VM_PKEY_MASK));
 		if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
 			err = -EACCES;

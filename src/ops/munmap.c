@@ -25,6 +25,7 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 {
 	struct vma_unmap u = { .start = addr, .check_limit = true };
 	uint64_t ts = as->cfg.task_size;
+	struct rt_cursor c;
 	struct vma *v;
 	int err;
 
@@ -34,12 +35,14 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 	u.end = addr + PAGE_ALIGN(len);
 	if (u.end == addr)
 		return as_finish(as, -EINVAL);
-	v = vma_find(as, addr);
+	rtc_init(&c, &as->tree);
+	v = rtc_find(&c, addr, NULL);
 	if (!v || v->start >= u.end)
 		return 0;
-	err = as_reserve(as, 2, 2, 4);
+	err = as_reserve(as, 2, 2, 4);      /* does not touch the tree */
 	u.have_found = true;
 	u.found = v;
+	u.cur = &c;
 	if (!err)
 		err = vma_unmap_gather(as, &u);
 	if (!err)

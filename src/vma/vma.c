@@ -14,6 +14,30 @@
 
 #include "vma/vma.h"
 
+/*
+ * Inlined copies of small exported helpers for this file's hot paths:
+ * with -fPIC a call to a global function stays a call.  Each computes
+ * exactly what its exported twin (named in the comment) does; vma.h has
+ * the shared ones (as_sticky_bits, vma_xattr_get).
+ */
+static inline bool has_close(const struct vma *v)           /* vma_has_close */
+{
+	return v->kind != ASPACE_VMA_NORMAL;
+}
+
+static inline bool anon_pair_ok(const struct vma *prev,     /* vma_anon_pair_ok */
+				const struct vma *next)
+{
+	return !prev->anon || !next->anon ||
+		ANON_ID(prev->anon) == ANON_ID(next->anon);
+}
+
+static inline void touch_prov(struct aspace *as, struct vma *v) /* vma_touch_prov */
+{
+	if (as->cfg.provenance && v->ext)
+		v->ext->last_change = as->call_id;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Kinds                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -82,6 +106,15 @@ void vma_insert(struct aspace *as, struct vma *v)
 	note_peak(as);
 }
 
+void vma_insert_before(struct aspace *as, struct vma *v,
+		       const struct vma *next)
+{
+	ASSERT(v->start < v->end);
+	ASSERT(!next || next->start >= v->end);
+	tree_store(as, v->start, v->end, v);
+	note_peak(as);
+}
+
 void vma_tree_update(struct aspace *as, struct vma *v, uint64_t old_start,
 		     uint64_t old_end)
 {
@@ -139,7 +172,7 @@ struct vma *vma_find_prev(const struct aspace *as, uint64_t addr)
 static bool anon_reusable(const struct aspace *as, const struct vma *a,
 			  const struct vma *b, const struct vma *old)
 {
-	struct vma_xattr xa = vma_xattr_of(a), xb = vma_xattr_of(b);
+	struct vma_xattr xa = vma_xattr_get(a), xb = vma_xattr_get(b);
 	uint64_t ign = VM_ACCESS_FLAGS | as_ignore_merge_mask(as);
 
 	if (a->end != b->start || xa.policy != xb.policy ||
@@ -183,7 +216,7 @@ uint32_t vma_merge_why_not(const struct aspace *as, const struct vma *n,
 			   bool left, uint64_t start, uint64_t end,
 			   const struct vma_attrs *a)
 {
-	struct vma_xattr nx = vma_xattr_of(n);
+	struct vma_xattr nx = vma_xattr_get(n);
 	uint64_t diff = vma_flags_merge_diff(as, n->flags, a->flags);
 	uint32_t why = 0;
 
@@ -219,16 +252,58 @@ uint32_t vma_merge_why_not(const struct aspace *as, const struct vma *n,
 	return why;
 }
 
+/* as_ignore_merge_mask() without the call: the hot paths' copy. */
+static inline uint64_t ignore_mask_of(const struct aspace *as)
+{
+	return VM_SOFTDIRTY | as_sticky_bits(as);
+}
+
+/*
+ * vma_merge_why_not() == 0, answered with early exits: the adjacency and
+ * the fields of @n the caller's cache lines already hold first (gap, flags,
+ * file, pgoff, anon), the extension last and only when either side has
+ * one.  Each test is the negation of one rule there, so the two agree on
+ * every input (tests/unit/vma: merge_pred_matches_why_not).
+ */
+static bool merge_ok(const struct aspace *as, const struct vma *n, bool left,
+		     uint64_t start, uint64_t end, const struct vma_attrs *a)
+{
+	if (left ? n->end != start : n->start != end)
+		return false;
+	if ((a->flags & VM_SPECIAL) ||
+	    ((n->flags ^ a->flags) & ~ignore_mask_of(as)) || n->file != a->file)
+		return false;
+	if (left ? n->pgoff + vma_pages(n) != a->pgoff :
+	    n->pgoff != a->pgoff + ((end - start) >> PAGE_SHIFT))
+		return false;
+	if (n->anon != a->anon) {
+		if (!n->anon) {
+			if (a->modify && ANON_FORKED(a->anon))
+				return false;
+		} else if (!a->anon) {
+			if (ANON_FORKED(n->anon))
+				return false;
+		} else if (ANON_ID(n->anon) != ANON_ID(a->anon)) {
+			return false;
+		}
+	}
+	if (!n->ext)
+		return !a->x.policy && !a->x.uffd_ctx && !a->x.name;
+	return n->ext->policy == a->x.policy &&
+		n->ext->uffd_ctx == a->x.uffd_ctx &&
+		vma_name_eq(n->ext->name, a->x.name);
+}
+
 bool vma_can_merge_left(const struct aspace *as, const struct vma *prev,
 			uint64_t start, const struct vma_attrs *a)
 {
-	return prev && !vma_merge_why_not(as, prev, true, start, start, a);
+	return prev && merge_ok(as, prev, true, start, start, a);
 }
 
 bool vma_can_merge_right(const struct aspace *as, const struct vma *next,
 			 uint64_t start, uint64_t end, const struct vma_attrs *a)
 {
-	return next && !vma_merge_why_not(as, next, false, start, end, a);
+	return next && merge_ok(as, next, false, start, end, a);
 }
 
 bool vma_anon_pair_ok(const struct vma *prev, const struct vma *next)
@@ -250,7 +325,7 @@ void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
 		ASSERT(next && next != v && end == next->end);
 		if (!v->anon)
 			v->anon = next->anon;
-		v->flags |= next->flags & as_sticky_mask(as);
+		v->flags |= next->flags & as_sticky_bits(as);
 	}
 	v->start = start;
 	v->end = end;
@@ -258,7 +333,7 @@ void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
 	tree_store(as, start, end, v);    /* overwrites next when removed */
 	if (remove_next)
 		vma_free(as, next);
-	vma_touch_prov(as, v);
+	touch_prov(as, v);
 }
 
 struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
@@ -274,7 +349,7 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 		return NULL;
 	left = vma_can_merge_left(as, prev, start, a);
 	right = !expand_only && vma_can_merge_right(as, next, start, end, a) &&
-		(!left || vma_anon_pair_ok(prev, next));
+		(!left || anon_pair_ok(prev, next));
 	if (!left && !right)
 		return NULL;
 	if (right) {
@@ -294,7 +369,7 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 		target = prev;
 		nstart = prev->start;
 		pgoff = prev->pgoff;
-		if (right && vma_has_close(next))
+		if (right && has_close(next))
 			nend = end;
 		else if (right)
 			remove_next = true;
@@ -303,7 +378,7 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 		target->anon = a->anon;
 	else if (!target->anon && remove_next && !next->anon)
 		target->anon = a->anon;
-	target->flags |= a->flags & as_sticky_mask(as);
+	target->flags |= a->flags & as_sticky_bits(as);
 	vma_expand(as, target, nstart, nend, pgoff, next, remove_next);
 	as->stats.merges++;
 	return target;
@@ -313,16 +388,19 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 /* Split (02 §5)                                                          */
 /* ---------------------------------------------------------------------- */
 
-int vma_split_nolimit(struct aspace *as, struct vma *v, uint64_t addr,
-		      struct vma **upper /* OUT, may be NULL */)
+/* vma_split_nolimit(), inlined into this file's callers. */
+static inline int split_nolimit(struct aspace *as, struct vma *v,
+				uint64_t addr, struct vma **upper)
 {
 	struct vma *n;
 	int err;
 
 	ASSERT(v->start < addr && addr < v->end && PAGE_ALIGNED(addr));
-	err = vma_may_split(v, addr);
-	if (err)
-		return err;
+	if (v->kind != ASPACE_VMA_NORMAL) {     /* normal VMAs always split */
+		err = vma_may_split(v, addr);
+		if (err)
+			return err;
+	}
 	n = vma_dup(as, v);
 	n->start = addr;
 	n->pgoff += (addr - v->start) >> PAGE_SHIFT;
@@ -330,19 +408,34 @@ int vma_split_nolimit(struct aspace *as, struct vma *v, uint64_t addr,
 	tree_store(as, n->start, n->end, n);
 	note_peak(as);
 	as->stats.splits++;
-	vma_touch_prov(as, v);
-	vma_touch_prov(as, n);
+	if (as->cfg.provenance) {
+		touch_prov(as, v);
+		touch_prov(as, n);
+	}
 	if (upper)
 		*upper = n;
 	return 0;
 }
 
-int vma_split(struct aspace *as, struct vma *v, uint64_t addr,
-	      struct vma **upper /* OUT, may be NULL */)
+/* vma_split(), inlined into this file's callers. */
+static inline int split_limit(struct aspace *as, struct vma *v,
+			      uint64_t addr, struct vma **upper)
 {
 	if (as_map_count(as) >= (uint64_t)as->cfg.max_map_count)
 		return -ENOMEM;
-	return vma_split_nolimit(as, v, addr, upper);
+	return split_nolimit(as, v, addr, upper);
+}
+
+int vma_split_nolimit(struct aspace *as, struct vma *v, uint64_t addr,
+		      struct vma **upper /* OUT, may be NULL */)
+{
+	return split_nolimit(as, v, addr, upper);
+}
+
+int vma_split(struct aspace *as, struct vma *v, uint64_t addr,
+	      struct vma **upper /* OUT, may be NULL */)
+{
+	return split_limit(as, v, addr, upper);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -367,7 +460,7 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 {
 	bool left_side = start == v->start, right_side = end == v->end;
 	struct vma *prev = NULL, *next = NULL, *res;
-	uint64_t sticky = as_sticky_mask(as);
+	uint64_t sticky = as_sticky_bits(as);
 	bool ml = false, mr = false;
 
 	if ((a->flags & VM_SPECIAL) || (!left_side && !right_side))
@@ -385,13 +478,13 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 	if (right_side) {
 		next = c ? rtc_next(c, NULL) : vma_next(as, v);
 		mr = vma_can_merge_right(as, next, start, end, a) &&
-			(!ml || vma_anon_pair_ok(prev, next));
+			(!ml || anon_pair_ok(prev, next));
 	}
 	if (!ml && !mr)
 		return NULL;
-	if (left_side && right_side && vma_has_close(v))
+	if (left_side && right_side && has_close(v))
 		return NULL;            /* middle cannot be deleted */
-	if (ml && mr && vma_has_close(next))
+	if (ml && mr && has_close(next))
 		mr = false;             /* next cannot be deleted: left only */
 
 	if (ml && mr) {
@@ -419,7 +512,7 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 		} else {
 			v->pgoff += (end - v->start) >> PAGE_SHIFT;
 			v->start = end;
-			vma_touch_prov(as, v);
+			touch_prov(as, v);
 		}
 		res = prev;
 	} else {
@@ -436,11 +529,11 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 			vma_free(as, v);
 		} else {
 			v->end = start;
-			vma_touch_prov(as, v);
+			touch_prov(as, v);
 		}
 		res = next;
 	}
-	vma_touch_prov(as, res);
+	touch_prov(as, res);
 	as->stats.merges++;
 	return res;
 }
@@ -462,7 +555,7 @@ int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
 		.file = v->file,
 		.pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT),
 		.anon = v->anon,
-		.x = x ? *x : vma_xattr_of(v),
+		.x = x ? *x : vma_xattr_get(v),
 		.modify = true,
 	};
 	int err;
@@ -471,19 +564,19 @@ int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
 	ASSERT(!c || rtc_entry(c, NULL) == v);
 	res = modify_merge(as, v, start, end, &a, c);
 	if (res) {
-		res->flags = flags | (res->flags & as_sticky_mask(as));
+		res->flags = flags | (res->flags & as_sticky_bits(as));
 		*vp = res;
 		return 0;
 	}
 	/* (f) no merge: split off what lies outside the piece. */
 	if (v->start < start) {
-		err = vma_split(as, v, start, &v);
+		err = split_limit(as, v, start, &v);
 		if (err)
 			return err;
 		*vp = v;
 	}
 	if (v->end > end) {
-		err = vma_split(as, v, end, NULL);
+		err = split_limit(as, v, end, NULL);
 		if (err)
 			return err;
 	}
@@ -500,15 +593,18 @@ int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
 
 int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 {
-	struct rt_cursor c;
-	struct vma *v, *w;
+	struct rt_cursor c, *cp = NULL;   /* on the VMA in hand, while the
+					   * tree is unchanged */
+	struct vma *v, *w, *nx;
 	int err;
 
 	if (u->have_found) {
 		v = u->found;
+		cp = u->cur;
 	} else {
 		rtc_init(&c, &as->tree);
 		v = rtc_find(&c, u->start, NULL);
+		cp = &c;
 	}
 	u->first = u->last = NULL;
 	u->count = u->npages = u->nlocked = u->naccount = u->ndata = 0;
@@ -516,7 +612,7 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 	if (!v || v->start >= u->end) {
 		/* nothing mapped: the left neighbour is the entry before v
 		 * (the cursor is on v), or the last one when v is NULL */
-		u->prev = v && !u->have_found ? rtc_prev(&c, NULL) :
+		u->prev = v && cp ? rtc_prev(cp, NULL) :
 			vma_find_prev(as, u->start);
 		return 0;
 	}
@@ -529,20 +625,29 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 			return -ENOMEM;
 		if (v->flags & VM_SEALED)
 			return -EPERM;
-		err = vma_split_nolimit(as, v, u->start, &v);
+		err = split_nolimit(as, v, u->start, &v);
 		if (err)
 			return err;
-	} else {
+		cp = NULL;                      /* the tree changed */
+	} else if (cp) {
 		/* nothing between start and v: the VMA before v */
+		struct rt_cursor pc = *cp;      /* cp stays on v */
+
+		u->prev = rtc_prev(&pc, NULL);
+	} else {
 		u->prev = vma_prev(as, v);
 	}
-	for (w = v; w && w->start < u->end; w = vma_next(as, w)) {
+	for (w = v; w && w->start < u->end; w = nx) {
 		if (w->flags & VM_SEALED)
 			return -EPERM;
 		if (w->end > u->end) {
-			err = vma_split_nolimit(as, w, u->end, NULL);
+			/* the upper part is the next VMA, and the last */
+			err = split_nolimit(as, w, u->end, &nx);
 			if (err)
 				return err;
+			cp = NULL;
+		} else {
+			nx = cp ? rtc_next(cp, NULL) : vma_next(as, w);
 		}
 		if (!u->first)
 			u->first = w;

@@ -199,6 +199,19 @@ const char *vma_special_name(const struct vma *v);
 /* vma_xattr_of() - the xattr view of @v (all zero without ext). */
 struct vma_xattr vma_xattr_of(const struct vma *v);
 
+/* vma_xattr_get() - vma_xattr_of() inlined, for hot paths.  O(1). */
+static inline struct vma_xattr vma_xattr_get(const struct vma *v)
+{
+	struct vma_xattr x = { 0 };
+
+	if (v->ext) {
+		x.name = v->ext->name;
+		x.policy = v->ext->policy;
+		x.uffd_ctx = v->ext->uffd_ctx;
+	}
+	return x;
+}
+
 /* vma_name_get()/put() - take/drop a reference to a name; get of NULL is
  * NULL.  vma_name_new() - a name with one reference, or NULL (allocator). */
 struct vma_name *vma_name_new(const char *s);
@@ -263,6 +276,18 @@ struct aspace {
  * (spec/01 §3.1).  Cannot fail. */
 uint64_t as_sticky_mask(const struct aspace *as);
 uint64_t as_ignore_merge_mask(const struct aspace *as);
+
+/* as_sticky_bits() - as_sticky_mask() inlined, for hot paths.  O(1). */
+static inline uint64_t as_sticky_bits(const struct aspace *as)
+{
+	uint64_t m = 0;
+
+	if (as->cfg.maybe_guard)
+		m |= VM_MAYBE_GUARD;
+	if (as->cfg.soft_dirty && as->cfg.soft_dirty_sticky)
+		m |= VM_SOFTDIRTY;
+	return m;
+}
 
 /* as_map_count() - number of VMAs.  O(1). */
 static inline uint64_t as_map_count(const struct aspace *as)
@@ -352,6 +377,18 @@ void vma_touch_prov(struct aspace *as, struct vma *v);
 void vma_insert(struct aspace *as, struct vma *v);
 
 /*
+ * vma_insert_before() - vma_insert() for a caller that knows @next, the
+ * first VMA ending after v->start (NULL: none), from its own lookup: the
+ * emptiness of [v->start, v->end) is checked against it instead of a
+ * fresh descent.  Same effect as vma_insert().
+ * Assumes: the tree unchanged since that lookup but for erasures inside
+ *          [v->start, v->end); 1 store reserved.
+ * Cannot fail.  O(log n): the store only.
+ */
+void vma_insert_before(struct aspace *as, struct vma *v,
+		       const struct vma *next);
+
+/*
  * vma_tree_update() - @v's range changed (grew over, or shrank inside,
  * its old range); store the new range.  Entries it now overlaps are
  * overwritten (they must be VMAs the caller removes).  @old_start/@old_end:
@@ -410,6 +447,15 @@ bool vma_guarded(const struct aspace *as, uint64_t addr);
 /* vma_stat_account() - total_vm and the class of @flags += @npages
  * (negative to remove); hiwater_vm raised before a decrease. */
 void vma_stat_account(struct aspace *as, uint64_t flags, int64_t npages);
+
+/*
+ * vma_stat_move() - @npages change from @oldflags to @newflags: the same
+ * counters as vma_stat_account(as, oldflags, -npages) followed by
+ * vma_stat_account(as, newflags, npages), in one step (total_vm is
+ * unchanged; at most two class counters move).  Cannot fail.  O(1).
+ */
+void vma_stat_move(struct aspace *as, uint64_t oldflags, uint64_t newflags,
+		   uint64_t npages);
 
 /* vma_account_add()/vma_account_remove() - every counter for @npages of a
  * VMA with @flags: stat, locked_vm (VM_LOCKED), committed (VM_ACCOUNT). */
@@ -590,6 +636,8 @@ struct vma_unmap {
 	bool     check_limit;           /* munmap: 3-way split map_count check */
 	bool     have_found;            /* @found holds vma_find(start) ... */
 	struct vma *found;              /* ... which the caller looked up */
+	struct rt_cursor *cur;          /* NULL, or a cursor on @found (the
+					 * tree unchanged since); consumed */
 	/* after vma_unmap_gather(): the VMAs inside [start, end) */
 	struct vma *first, *last;       /* NULL when nothing is mapped */
 	struct vma *prev, *next;        /* neighbours outside the range */
@@ -606,7 +654,8 @@ struct vma_unmap {
  * sealed → EPERM; split at end (EINVAL).  Splits made before an error stay.
  * On success the VMAs in [start, end) are exactly first..last.
  * A caller that already looked up vma_find(start) passes it in @found
- * with @have_found set, saving the descent.
+ * with @have_found set, saving the descent; with a cursor on it in @cur
+ * (rtc_find()), the neighbours are cursor steps instead of descents.
  * Return: 0 or the errno.  Assumes: 2 VMAs (+exts) and 2 stores reserved.
  * Cost: O(log n + k).   Mirrors: mm/vma.c vms_gather_munmap_vmas().
  */

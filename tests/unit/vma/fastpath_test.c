@@ -1,0 +1,173 @@
+/*
+ * fastpath_test.c - the hot paths' shortcuts against the general code they
+ * stand in for: the early-exit merge predicate (vma_can_merge_left/right)
+ * against vma_merge_why_not() == 0 on random neighbours and requests that
+ * differ in one or a few fields at a time, and vma_stat_move() against two
+ * vma_stat_account() calls over every flag class.  Both must agree on
+ * every input (issue 7, round 4: fast paths give the general result).
+ */
+#include <string.h>
+
+#include "vma/vma.h"
+#include "fixture.h"
+
+static uint64_t fp_rng = 88172645463325252ull;
+
+static uint64_t fp_rnd(void)
+{
+	fp_rng ^= fp_rng << 13;
+	fp_rng ^= fp_rng >> 7;
+	fp_rng ^= fp_rng << 17;
+	return fp_rng;
+}
+
+/* A small pool of values per field so that equal and unequal both occur. */
+static uint64_t fp_flags(void)
+{
+	static const uint64_t bits[] = {
+		VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD,
+		VM_ACCOUNT, VM_SOFTDIRTY, VM_MAYBE_GUARD, VM_SEALED, VM_LOCKED,
+		VM_IO, VM_PFNMAP, VM_DONTEXPAND, VM_MIXEDMAP, VM_GROWSDOWN,
+	};
+	uint64_t f = VM_READ | VM_MAYREAD;
+	unsigned i, n = (unsigned)(fp_rnd() % 3);
+
+	for (i = 0; i < n; i++)
+		f ^= bits[fp_rnd() % ARRAY_SIZE(bits)];
+	return f;
+}
+
+static uint64_t fp_anon(void)
+{
+	switch (fp_rnd() % 5) {
+	case 0:  return ANON_NONE;
+	case 1:  return ANON_MAKE(1, false);
+	case 2:  return ANON_MAKE(1, true);
+	case 3:  return ANON_MAKE(2, false);
+	default: return ANON_MAKE(2, true);
+	}
+}
+
+TEST(vma_fastpath_merge_pred_matches_why_not)
+{
+	struct aspace_config cfg;
+	struct vma_name *names[3];
+	struct aspace_file_desc d = { .path = "/f", .kind = ASPACE_FILE_REGULAR,
+				      .flags = ASPACE_O_READ };
+	struct aspace_file *f = aspace_file_open(&d);
+	struct vma_ext ext;
+	struct vma n;
+	unsigned it, agree_yes = 0, agree_no = 0;
+	int c;
+
+	ASSERT_TRUE(f != NULL);
+	names[0] = vma_name_new("a");
+	names[1] = vma_name_new("a");   /* equal by value, not pointer */
+	names[2] = vma_name_new("b");
+	ASSERT_TRUE(names[0] && names[1] && names[2]);
+	for (c = 0; c < 4; c++) {
+		struct aspace *as;
+
+		aspace_config_init(&cfg);
+		cfg.maybe_guard = c & 1;
+		cfg.soft_dirty = (c & 2) != 0;
+		cfg.soft_dirty_sticky = (c & 2) != 0;
+		as = aspace_new(&cfg);
+		ASSERT_TRUE(as != NULL);
+		for (it = 0; it < 200000; it++) {
+			struct vma_attrs a;
+			bool left = fp_rnd() & 1, want, got;
+			uint64_t start = PG(100), end = PG(100 + 1 + fp_rnd() % 3);
+			uint64_t base = fp_rnd() % 4;
+
+			memset(&n, 0, sizeof(n));
+			memset(&a, 0, sizeof(a));
+			n.flags = fp_flags();
+			n.file = fp_rnd() % 3 ? NULL : f;
+			n.anon = fp_anon();
+			/* adjacent most of the time, a page off otherwise */
+			if (left) {
+				n.start = PG(90);
+				n.end = start - (fp_rnd() % 8 ? 0 : PG(1));
+			} else {
+				n.start = end + (fp_rnd() % 8 ? 0 : PG(1));
+				n.end = n.start + PG(4);
+			}
+			n.pgoff = base + (left ? 0 : (end - start) >> 12) +
+				(fp_rnd() % 6 ? 0 : 1);
+			a.pgoff = base + (left ? vma_pages(&n) : 0);
+			a.flags = fp_rnd() % 2 ? n.flags : fp_flags();
+			a.file = fp_rnd() % 4 ? n.file : (n.file ? NULL : f);
+			a.anon = fp_rnd() % 2 ? n.anon : fp_anon();
+			a.modify = fp_rnd() & 1;
+			if (fp_rnd() % 3 == 0) {
+				memset(&ext, 0, sizeof(ext));
+				ext.name = fp_rnd() % 2 ? NULL :
+					names[fp_rnd() % 3];
+				ext.policy = fp_rnd() % 3 == 0;
+				ext.uffd_ctx = fp_rnd() % 3 == 0;
+				n.ext = &ext;
+			}
+			if (fp_rnd() % 3 == 0) {
+				a.x.name = fp_rnd() % 2 ? NULL : names[fp_rnd() % 3];
+				a.x.policy = fp_rnd() % 3 == 0;
+				a.x.uffd_ctx = fp_rnd() % 3 == 0;
+			} else if (n.ext) {
+				a.x = vma_xattr_of(&n);
+			}
+			want = vma_merge_why_not(as, &n, left, start, end, &a) == 0;
+			got = left ? vma_can_merge_left(as, &n, start, &a) :
+				vma_can_merge_right(as, &n, start, end, &a);
+			if (want != got)
+				FAILF("config %d iteration %u: why_not says %d, "
+				      "fast predicate %d", c, it, want, got);
+			if (want)
+				agree_yes++;
+			else
+				agree_no++;
+		}
+		aspace_free(as);
+	}
+	/* the random inputs exercised both answers */
+	ASSERT_TRUE(agree_yes > 1000);
+	ASSERT_TRUE(agree_no > 1000);
+	vma_name_put(names[0]);
+	vma_name_put(names[1]);
+	vma_name_put(names[2]);
+	aspace_file_put(f);
+	return PASS;
+}
+
+TEST(vma_fastpath_stat_move_matches_two_accounts)
+{
+	struct aspace *a = aspace_new(NULL), *b = aspace_new(NULL);
+	static const uint64_t cls[] = {
+		0, VM_EXEC, VM_WRITE, VM_EXEC | VM_WRITE, VM_GROWSDOWN,
+		VM_GROWSDOWN | VM_WRITE, VM_SHADOW_STACK, VM_SHARED | VM_WRITE,
+		VM_SHADOW_STACK | VM_EXEC, VM_READ, VM_SHARED,
+	};
+	size_t i, j;
+
+	ASSERT_TRUE(a && b);
+	a->total_vm = b->total_vm = 1000;
+	a->exec_vm = b->exec_vm = 100;
+	a->stack_vm = b->stack_vm = 200;
+	a->data_vm = b->data_vm = 300;
+	for (i = 0; i < ARRAY_SIZE(cls); i++) {
+		for (j = 0; j < ARRAY_SIZE(cls); j++) {
+			uint64_t n = 1 + i * 7 + j;
+
+			vma_stat_account(a, cls[i], -(int64_t)n);
+			vma_stat_account(a, cls[j], (int64_t)n);
+			vma_stat_move(b, cls[i], cls[j], n);
+			ASSERT_EQ(a->total_vm, b->total_vm);
+			ASSERT_EQ(a->exec_vm, b->exec_vm);
+			ASSERT_EQ(a->stack_vm, b->stack_vm);
+			ASSERT_EQ(a->data_vm, b->data_vm);
+			ASSERT_EQ(a->hiwater_vm, b->hiwater_vm);
+		}
+	}
+	aspace_free(a);
+	aspace_free(b);
+	return PASS;
+}
