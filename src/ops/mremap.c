@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "ops/mremap.h"
 #include "vma/guard.h"
 #include "vma/vma.h"
 
@@ -61,6 +62,15 @@ struct mremap_op {
 	uint64_t delta;                 /* |new_len - old_len|, bytes */
 	enum mremap_type type;
 	bool populate;                  /* locked VMA grows: populate the tail */
+	/*
+	 * Neighbours found by cursor steps, valid while the tree is
+	 * unchanged since: the VMA after @vma (growth in place), and the
+	 * VMAs around an empty FIXED destination (vma_find_prev and
+	 * vma_find of new_addr, for copy_vma's merge).
+	 */
+	bool next_known, dest_known;
+	struct vma *next;
+	struct vma *dprev, *dnext;
 };
 
 #define MREMAP_OP(name, as_, addr_, old_, new_, flags_, naddr_)		\
@@ -95,25 +105,40 @@ static bool mremap_count_at_least(const struct aspace *as, int64_t slack)
 	return (int64_t)as_map_count(as) >= (int64_t)as->cfg.max_map_count - slack;
 }
 
+bool mremap_slow_only;
+
 /*
- * do_vmi_munmap() as mremap calls it (FIXED destination, shrink tail,
- * source): its own argument checks, then the shared gathering with the
- * 3-way-split map_count check.  Return: 0 or its errno; kernel refusals
- * keep a first split (spec/03 §7).  @hint: NULL or a live VMA; when it
- * contains @start it is vma_find(start) and saves the gather's lookup.
+ * do_vmi_munmap()'s own argument checks as mremap calls it (FIXED
+ * destination, shrink tail, source).  Return: 0 with *@len page aligned,
+ * or -EINVAL.
+ */
+static int mremap_munmap_check(const struct aspace *as, uint64_t start,
+			       uint64_t *len)
+{
+	uint64_t ts = as->cfg.task_size;
+
+	if ((start & (PAGE_SIZE - 1)) || start > ts || *len > ts - start)
+		return -EINVAL;
+	*len = PAGE_ALIGN(*len);
+	return *len ? 0 : -EINVAL;
+}
+
+/*
+ * do_vmi_munmap() as mremap calls it: the argument checks, then the shared
+ * gathering with the 3-way-split map_count check.  Return: 0 or its errno;
+ * kernel refusals keep a first split (spec/03 §7).  @hint: NULL or a live
+ * VMA; when it contains @start it is vma_find(start) and saves the
+ * gather's lookup.
  */
 static int mremap_munmap(struct aspace *as, uint64_t start, uint64_t len,
 			 struct vma *hint)
 {
 	struct vma_unmap u = { .start = start, .check_limit = true };
-	uint64_t ts = as->cfg.task_size;
 	int err;
 
-	if ((start & (PAGE_SIZE - 1)) || start > ts || len > ts - start)
-		return -EINVAL;
-	len = PAGE_ALIGN(len);
-	if (!len)
-		return -EINVAL;
+	err = mremap_munmap_check(as, start, &len);
+	if (err)
+		return err;
 	u.end = start + len;
 	if (hint && hint->start <= start && start < hint->end) {
 		u.have_found = true;
@@ -123,6 +148,59 @@ static int mremap_munmap(struct aspace *as, uint64_t start, uint64_t len,
 	if (!err)
 		vma_unmap_commit(as, &u);
 	return err;
+}
+
+/*
+ * The unmap of [start, v->end), the tail of @v, as mremap_munmap() does
+ * it (gather: one split at start, the upper VMA gathered; commit: counters
+ * down, the VMA freed, the range erased, its guard markers dropped) in one
+ * tree store: the split's VMA is only counted (splits, created, freed,
+ * the peak map_count it reached), never made.  The caller checked what the
+ * gather would refuse: @v not sealed, may_split at start.  Cannot fail
+ * (1 store reserved).
+ */
+static void mremap_cut_tail(struct aspace *as, struct vma *v, uint64_t start)
+{
+	uint64_t end = v->end;
+
+	ASSERT(v->start < start && start < end);
+	if (as_map_count(as) + 1 > as->stats.peak_map_count)
+		as->stats.peak_map_count = as_map_count(as) + 1;
+	as->stats.splits++;
+	as->stats.vmas_created++;
+	as->stats.vmas_freed++;
+	if (as->total_vm > as->hiwater_vm)
+		as->hiwater_vm = as->total_vm;
+	vma_account_remove(as, v->flags, (end - start) >> PAGE_SHIFT);
+	v->end = start;
+	vma_touch_prov(as, v);
+	vma_tree_update(as, v, v->start, end);
+	vma_guard_remove(as, start, end);
+}
+
+/*
+ * The shrink's unmap of [addr + new_len, addr + old_len).  When that is the
+ * tail of op->vma, it is cut in one store (op->vma stays); otherwise the
+ * general unmap runs and op->vma is looked up again.
+ * Return: 0, the unmap's errno, or -EFAULT when addr is no longer mapped.
+ */
+static int mremap_shrink_tail(struct mremap_op *op)
+{
+	struct vma *v = op->vma;
+	uint64_t start = op->addr + op->new_len, len = op->delta;
+	int err;
+
+	if (!mremap_slow_only && v->end == op->addr + op->old_len &&
+	    !mremap_munmap_check(op->as, start, &len) && len == op->delta &&
+	    !(v->flags & VM_SEALED) && !vma_may_split(v, start)) {
+		mremap_cut_tail(op->as, v, start);
+		return 0;
+	}
+	err = mremap_munmap(op->as, start, op->delta, v);
+	if (err)
+		return err;
+	op->vma = vma_lookup(op->as, op->addr);
+	return op->vma ? 0 : -EFAULT;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -261,6 +339,7 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 	struct vma *v = op->vma, *prev, *next, *n = NULL;
 	uint64_t vstart = v->start, start = op->new_addr;
 	uint64_t end = start + op->new_len;
+	int err;
 	struct vma_attrs a = {
 		.flags = v->flags,
 		.file = v->file,
@@ -274,8 +353,13 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 
 	if (mremap_vma_is_anon(v) && !v->anon)
 		a.pgoff = start >> PAGE_SHIFT;
-	prev = vma_find_prev(as, start);
-	next = vma_find(as, start);
+	if (op->dest_known) {
+		prev = op->dprev;
+		next = op->dnext;
+	} else {
+		prev = vma_find_prev(as, start);
+		next = vma_find(as, start);
+	}
 	ASSERT(!next || next->start >= end);
 	if (prev || next)
 		n = vma_merge_new_range(as, prev, next, start, end, &a, false);
@@ -289,7 +373,15 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 	n->end = end;
 	n->pgoff = a.pgoff;
 	vma_touch_prov(as, n);
-	vma_insert(as, n);
+	if (!op->dest_known) {
+		vma_insert(as, n);
+		return n;
+	}
+	/* vma_insert() without its emptiness lookup: the cursor saw it */
+	err = rt_store(&as->tree, start, end - 1, n);
+	ASSERT(err == 0);
+	if (as_map_count(as) > as->stats.peak_map_count)
+		as->stats.peak_map_count = as_map_count(as);
 	return n;
 }
 
@@ -342,6 +434,22 @@ static void mremap_unmap_source(struct mremap_op *op)
 
 	if (acct)
 		v->flags &= ~VM_ACCOUNT;
+	if (!mremap_slow_only && vs == op->addr && ve == end && op->old_len &&
+	    !(v->flags & VM_SEALED)) {
+		/* the whole VMA: what the gathering would find, without it */
+		struct vma_unmap u = { .start = vs, .end = ve, .first = v,
+				       .last = v, .count = 1,
+				       .npages = vma_pages(v) };
+
+		if (v->flags & VM_LOCKED)
+			u.nlocked = u.npages;
+		if (v->flags & VM_ACCOUNT)
+			u.naccount = u.npages;
+		if (flags_is_data(v->flags) && !flags_is_exec(v->flags))
+			u.ndata = u.npages;
+		vma_unmap_commit(as, &u);
+		return;
+	}
 	err = mremap_munmap(as, op->addr, op->old_len, NULL);
 	if (err) {
 		/* old_len 0 (shared "duplicate"): nothing is unmapped and
@@ -412,6 +520,45 @@ static int mremap_move_vma(struct mremap_op *op)
 }
 
 /*
+ * The FIXED destination's unmap.  When nothing is mapped in
+ * [new_addr, new_addr + new_len) the unmap changes nothing: its argument
+ * checks alone run, and the cursor that showed the range empty gives
+ * copy_vma's neighbours (op->dest_known).  Otherwise the general unmap
+ * runs (from the VMA found) and op->vma is looked up again.
+ * Return: 0, the unmap's errno, or -EFAULT when addr is no longer mapped.
+ */
+static int mremap_unmap_dest(struct mremap_op *op)
+{
+	struct aspace *as = op->as;
+	uint64_t len = op->new_len;
+	struct rt_cursor c;
+	struct vma *d;
+	int err;
+
+	if (mremap_slow_only) {
+		d = NULL;
+	} else {
+		err = mremap_munmap_check(as, op->new_addr, &len);
+		if (err)
+			return err;
+		rtc_init(&c, &as->tree);
+		d = rtc_find(&c, op->new_addr, NULL);
+		if (!d || d->start >= op->new_addr + len) {
+			op->dnext = d;
+			op->dprev = d ? rtc_prev(&c, NULL) :
+				vma_find_prev(as, op->new_addr);
+			op->dest_known = true;
+			return 0;
+		}
+	}
+	err = mremap_munmap(as, op->new_addr, op->new_len, d);
+	if (err)
+		return err;
+	op->vma = vma_lookup(as, op->addr);
+	return op->vma ? 0 : -EFAULT;
+}
+
+/*
  * mremap_to(): spec/04 §7 steps 1-4 (FIXED unmap, shrink, DONTUNMAP limit,
  * destination), then the move.  Return: 0 with op->new_addr the
  * destination, or the errno; a FIXED destination unmapped before a later
@@ -423,22 +570,16 @@ static int mremap_to(struct mremap_op *op)
 	int err;
 
 	if (op->flags & MREMAP_FIXED) {
-		err = mremap_munmap(as, op->new_addr, op->new_len, NULL);
+		err = mremap_unmap_dest(op);
 		if (err)
 			return err;
-		op->vma = vma_lookup(as, op->addr);
-		if (!op->vma)
-			return -EFAULT;
 	}
 	if (op->type == MREMAP_SHRINK) {
-		err = mremap_munmap(as, op->addr + op->new_len, op->delta,
-				    op->vma);
+		err = mremap_shrink_tail(op);
 		if (err)
 			return err;
-		op->vma = vma_lookup(as, op->addr);
-		if (!op->vma)
-			return -EFAULT;
 		op->old_len = op->new_len;
+		op->dest_known = false;
 	}
 	if ((op->flags & MREMAP_DONTUNMAP_) &&
 	    !may_expand_vm(as, op->vma->flags, op->old_len >> PAGE_SHIFT))
@@ -463,7 +604,7 @@ static bool mremap_can_expand_in_place(const struct mremap_op *op)
 		return false;
 	if (end < v->end)
 		return false;
-	n = vma_find(op->as, v->end);
+	n = op->next_known ? op->next : vma_find(op->as, v->end);
 	if (n && n->start < end)
 		return false;
 	/* a MAP_FIXED-style check of [vm_start, end): no guard gap */
@@ -496,7 +637,8 @@ static int mremap_expand_in_place(struct mremap_op *op)
 	 *	after:	[ vma .......][next]	or, compatible next,
 	 *		[ vma ...............]	next freed
 	 */
-	n = vma_merge_new_range(as, v, vma_find(as, v->end), v->end,
+	n = vma_merge_new_range(as, v, op->next_known ? op->next :
+				vma_find(as, v->end), v->end,
 				v->end + op->delta, &a, false);
 	if (!n) {
 		if (v->flags & VM_ACCOUNT)
@@ -517,8 +659,7 @@ static int mremap_at(struct mremap_op *op)
 	case MREMAP_NO_RESIZE:
 		return 0;
 	case MREMAP_SHRINK:
-		return mremap_munmap(op->as, op->addr + op->new_len, op->delta,
-				     op->vma);
+		return mremap_shrink_tail(op);
 	case MREMAP_EXPAND:
 		break;
 	}
@@ -565,9 +706,11 @@ static bool mremap_multi_allowed(const struct vma *v)
  * remap_move(): FIXED with old_len == new_len.  Each VMA piece of
  * [addr, addr + len) goes to the previous destination's end plus the
  * source gap before it; no rollback when a later piece fails (04 §8).
+ * @first: vma_find(addr).
  * Return: 0 with *@res the first destination, or the errno.
  */
-static int mremap_pure_move(struct mremap_op *op, uint64_t *res)
+static int mremap_pure_move(struct mremap_op *op, struct vma *first,
+			    uint64_t *res)
 {
 	struct aspace *as = op->as;
 	uint64_t start = op->addr, end = op->addr + op->old_len;
@@ -582,7 +725,7 @@ static int mremap_pure_move(struct mremap_op *op, uint64_t *res)
 	 * its own source (an unfaulted VMA moved right behind itself) is not
 	 * found again.
 	 */
-	for (v = vma_find(as, start); v && v->start < end;
+	for (v = first; v && v->start < end;
 	     v = last_end < end ? vma_find(as, last_end) : NULL) {
 		uint64_t a = MAX(v->start, start);
 		uint64_t len = MIN(end, v->end) - a;
@@ -610,17 +753,17 @@ static int mremap_pure_move(struct mremap_op *op, uint64_t *res)
 
 /*
  * The pieces a pure move may touch: the VMAs intersecting the source
- * range (an upper bound: the walk may stop early).
+ * range (an upper bound: the walk may stop early).  @v: the VMA @c was
+ * put on by rtc_find(start); the cursor steps on from there.
  */
-static uint64_t mremap_count_pieces(const struct aspace *as, uint64_t start,
-				    uint64_t end)
+static uint64_t mremap_count_pieces(struct rt_cursor *c, const struct vma *v,
+				    uint64_t start, uint64_t end)
 {
-	const struct vma *v;
 	uint64_t k = 0;
 
 	if (end <= start)
 		return 0;
-	for_each_vma_range(as, v, start, end)
+	for (; v && v->start < end; v = rtc_next(c, NULL))
 		k++;
 	return k;
 }
@@ -652,6 +795,8 @@ static int mremap_do(struct mremap_op *op, uint64_t *res)
 {
 	struct aspace *as = op->as;
 	unsigned vmas = 0, stores = 0;
+	struct rt_cursor c;
+	struct vma *v;
 	int err;
 
 	op->old_len = PAGE_ALIGN(op->old_len);
@@ -663,8 +808,10 @@ static int mremap_do(struct mremap_op *op, uint64_t *res)
 	if (mremap_new_addr_mode(op) && mremap_count_at_least(as, 5))
 		return -ENOMEM;
 
+	rtc_init(&c, &as->tree);
+	v = rtc_find(&c, op->addr, NULL);
 	if (mremap_is_pure_move(op)) {
-		uint64_t k = mremap_count_pieces(as, op->addr,
+		uint64_t k = mremap_count_pieces(&c, v, op->addr,
 						 op->addr + op->old_len);
 
 		if (k > 65536u * 256u)
@@ -678,13 +825,18 @@ static int mremap_do(struct mremap_op *op, uint64_t *res)
 						 3 * (unsigned)k);
 		if (err)
 			return err;
-		return mremap_pure_move(op, res);
+		return mremap_pure_move(op, v, res);
 	}
 
-	op->vma = vma_lookup(as, op->addr);
+	op->vma = v && v->start <= op->addr ? v : NULL;
 	err = mremap_check_vma(op);
 	if (err)
 		return err;
+	if (op->type == MREMAP_EXPAND && !mremap_new_addr_mode(op) &&
+	    !mremap_slow_only) {
+		op->next = rtc_next(&c, NULL);  /* before the tree changes */
+		op->next_known = true;
+	}
 	if (mremap_new_addr_mode(op) || op->type == MREMAP_EXPAND)
 		mremap_piece_needs(op, &vmas, &stores);
 	if (op->type == MREMAP_SHRINK) {
