@@ -325,6 +325,25 @@ static int mremap_set_new_addr(struct mremap_op *op)
 }
 
 /*
+ * vma_find(@addr), and vma_find_prev(@addr) in *@prev, in one descent
+ * (the second is a cursor step back from the first).  Cannot fail.
+ */
+static struct vma *mremap_find_around(const struct aspace *as, uint64_t addr,
+				      struct vma **prev /* OUT */)
+{
+	struct rt_cursor c;
+	struct vma *v;
+
+	rtc_init(&c, &as->tree);
+	v = rtc_find(&c, addr, NULL);
+	if (!v)
+		*prev = vma_find_prev(as, addr);
+	else
+		*prev = v->start < addr ? v : rtc_prev(&c, NULL);
+	return v;
+}
+
+/*
  * copy_vma(): give [new_addr, new_addr + new_len) the source's attributes,
  * merging with the VMAs around the destination if the new-range rules
  * allow (02 §2), else inserting a copy.  An unfaulted anonymous source
@@ -339,7 +358,6 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 	struct vma *v = op->vma, *prev, *next, *n = NULL;
 	uint64_t vstart = v->start, start = op->new_addr;
 	uint64_t end = start + op->new_len;
-	int err;
 	struct vma_attrs a = {
 		.flags = v->flags,
 		.file = v->file,
@@ -356,6 +374,8 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 	if (op->dest_known) {
 		prev = op->dprev;
 		next = op->dnext;
+	} else if (!mremap_slow_only) {
+		next = mremap_find_around(as, start, &prev);
 	} else {
 		prev = vma_find_prev(as, start);
 		next = vma_find(as, start);
@@ -373,15 +393,10 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 	n->end = end;
 	n->pgoff = a.pgoff;
 	vma_touch_prov(as, n);
-	if (!op->dest_known) {
+	if (!mremap_slow_only)
+		vma_insert_before(as, n, next);  /* unchanged since found */
+	else
 		vma_insert(as, n);
-		return n;
-	}
-	/* vma_insert() without its emptiness lookup: the cursor saw it */
-	err = rt_store(&as->tree, start, end - 1, n);
-	ASSERT(err == 0);
-	if (as_map_count(as) > as->stats.peak_map_count)
-		as->stats.peak_map_count = as_map_count(as);
 	return n;
 }
 
@@ -531,7 +546,6 @@ static int mremap_unmap_dest(struct mremap_op *op)
 {
 	struct aspace *as = op->as;
 	uint64_t len = op->new_len;
-	struct rt_cursor c;
 	struct vma *d;
 	int err;
 
@@ -541,12 +555,9 @@ static int mremap_unmap_dest(struct mremap_op *op)
 		err = mremap_munmap_check(as, op->new_addr, &len);
 		if (err)
 			return err;
-		rtc_init(&c, &as->tree);
-		d = rtc_find(&c, op->new_addr, NULL);
+		d = mremap_find_around(as, op->new_addr, &op->dprev);
 		if (!d || d->start >= op->new_addr + len) {
 			op->dnext = d;
-			op->dprev = d ? rtc_prev(&c, NULL) :
-				vma_find_prev(as, op->new_addr);
 			op->dest_known = true;
 			return 0;
 		}
