@@ -15,13 +15,41 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/vwalk.h"
 #include "vma/guard.h"
 #include "vma/vma.h"
 
-/* The copy of one parent VMA in @child (reserved), appended to the
- * child's tree being bulk-loaded in address order. */
-static void fork_copy_vma(struct aspace *child, struct rt_bulk *b,
-			  const struct vma *pv)
+/*
+ * What the copy adds to the child's counters, by the flag bits the
+ * exec/stack/data classification reads (account.c flags_is_*()): the
+ * pages of every class are summed here and accounted once per class at
+ * the end, the same totals as one vma_stat_account() per VMA.
+ */
+#define FORK_NCLASS 32
+
+static unsigned fork_class(uint64_t f)
+{
+	return (unsigned)(((f >> 1) & 7) |              /* WRITE EXEC SHARED */
+			  ((f & VM_GROWSDOWN) ? 8 : 0) |
+			  ((f & VM_SHADOW_STACK) ? 16 : 0));
+}
+
+static uint64_t fork_class_flags(unsigned c)
+{
+	return ((uint64_t)(c & 7) << 1) | ((c & 8) ? VM_GROWSDOWN : 0) |
+		((c & 16) ? VM_SHADOW_STACK : 0);
+}
+
+/* One copy: the child's VMAs so far in address order, what they charge. */
+struct fork_copy {
+	struct vma **v;                 /* as_alloc'd, @cap entries */
+	uint64_t n, cap;
+	uint64_t charge;                /* VM_ACCOUNT pages */
+	uint64_t pages[FORK_NCLASS];    /* pages by fork_class() */
+};
+
+/* The copy of one parent VMA in @child (reserved): dup_mmap()'s rules. */
+static struct vma *fork_copy_vma(struct aspace *child, const struct vma *pv)
 {
 	struct vma *v = vma_dup(child, pv);
 
@@ -36,8 +64,7 @@ static void fork_copy_vma(struct aspace *child, struct rt_bulk *b,
 		v->anon = ANON_NONE;
 	else
 		v->anon = ANON_MAKE(ANON_ID(as_new_anon(child)), true);
-	rt_bulk_add(b, v->start, v->end - 1, v);
-	vma_stat_account(child, v->flags, (int64_t)vma_pages(v));
+	return v;
 }
 
 /* The mm fields dup_mm() copies (the configuration came with aspace_new). */
@@ -63,38 +90,78 @@ static void fork_copy_mm(struct aspace *child, const struct aspace *parent)
 	child->call_id = parent->call_id;
 }
 
+/*
+ * Copy every VMA of @parent that fork copies into @child's pool, in
+ * address order, into @fc: one walk over the parent, its VMAs prefetched
+ * before they are copied (vwalk.h).  The child's pool grows a
+ * chunk at a time as the copy uses it, so each chunk is written while it
+ * is in cache.  Return: 0, or -ENOMEM (allocator; as_oom(child)); the
+ * copies made so far stay in @fc for fork_drop_copies().
+ */
+static int fork_copy_vmas(struct aspace *child, const struct aspace *parent,
+			  struct fork_copy *fc)
+{
+	unsigned nx = as_exts_per_vma(child);
+	const struct vma *pv;
+	struct vwalk w;
+
+	vwalk_init(&w, parent);
+	while ((pv = vwalk_next(&w))) {
+		uint64_t f = pv->flags, np;
+
+		if (f & VM_DONTCOPY)
+			continue;
+		np = vma_pages(pv);
+		if ((!child->nfree_vmas ||
+		     child->nfree_exts < (pv->ext ? 1 : nx)) &&
+		    as_reserve(child, 1, pv->ext ? 1 : nx, 0))
+			return -ENOMEM;
+		ASSERT(fc->n < fc->cap);
+		fc->v[fc->n++] = fork_copy_vma(child, pv);
+		if (f & VM_ACCOUNT)
+			fc->charge += np;
+		fc->pages[fork_class(f)] += np;
+	}
+	return 0;
+}
+
+/* Give back the copies not (yet) in the child's tree.  Cannot fail. */
+static void fork_drop_copies(struct aspace *child, struct fork_copy *fc)
+{
+	while (fc->n)
+		vma_free(child, fc->v[--fc->n]);
+}
+
 static int fork_do(struct aspace *parent, struct aspace **out)
 {
-	uint64_t nvmas = 0, nexts = 0, charge = 0;
+	struct fork_copy fc = { .cap = as_map_count(parent) };
 	struct aspace *child;
-	struct rt_cursor c;
 	struct rt_bulk b;
-	struct vma *pv;
+	bool refused = false;
+	uint64_t i;
+	unsigned k;
 	int err;
 
-	/* Walk with a cursor (O(1) a step) and build the child's tree in
-	 * one pass (rt_bulk): no descent per VMA, no per-store reservation
-	 * (docs/performance.md). */
-	rtc_init(&c, &parent->tree);
-	for (pv = rtc_find(&c, 0, NULL); pv; pv = rtc_next(&c, NULL)) {
-		if (pv->flags & VM_DONTCOPY)
-			continue;
-		nvmas++;
-		if (pv->ext || parent->cfg.provenance)
-			nexts++;
-		if (pv->flags & VM_ACCOUNT)
-			charge += vma_pages(pv);
-	}
+	/*
+	 * One walk over the parent copies its VMAs (and counts what the
+	 * checks need); then the child's tree is bulk-loaded from the
+	 * copies in order (rt_bulk: no descent per VMA, no per-store
+	 * reservation).  Every allocation comes before the commit charge
+	 * check, as before; until the tree holds the copies they are
+	 * dropped by hand on failure.
+	 */
 	child = aspace_new(&parent->cfg);
 	if (!child)
 		return as_oom(parent);
 	fork_copy_mm(child, parent);
-	if (nvmas > (1u << 30) ||
-	    as_reserve(child, (unsigned)nvmas, (unsigned)nexts, 0) ||
-	    rt_bulk_begin(&b, &child->tree, nvmas)) {
-		aspace_free(child);
-		return as_oom(parent);
-	}
+	if (fc.cap > SIZE_MAX / sizeof(*fc.v) / 2)
+		goto free_child;
+	fc.v = as_alloc((size_t)(fc.cap ? fc.cap : 1) * sizeof(*fc.v));
+	if (!fc.v)
+		goto free_child;
+	if (fork_copy_vmas(child, parent, &fc) ||
+	    rt_bulk_begin(&b, &child->tree, fc.n))
+		goto drop_copies;
 	/*
 	 * dup_mmap() charges each VM_ACCOUNT VMA against the system-wide
 	 * commitment, which still holds the parent's pages, with the copied
@@ -102,17 +169,26 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 	 */
 	child->committed = parent->committed;
 	child->total_vm = parent->total_vm;
-	err = as_charge(child, charge);
+	err = as_charge(child, fc.charge);
 	child->committed -= parent->committed;
 	child->total_vm = 0;
 	if (err) {
-		aspace_free(child);
-		return err;
+		refused = true;         /* the policy refused: not our OOM */
+		goto drop_copies;
 	}
-	for (pv = rtc_find(&c, 0, NULL); pv; pv = rtc_next(&c, NULL))
-		if (!(pv->flags & VM_DONTCOPY))
-			fork_copy_vma(child, &b, pv);
+	for (i = 0; i < fc.n; i++) {
+		struct vma *v = fc.v[i];
+
+		if (i + VWALK_AHEAD < fc.n)
+			__builtin_prefetch(fc.v[i + VWALK_AHEAD]);
+		rt_bulk_add(&b, v->start, v->end - 1, v);
+	}
 	rt_bulk_end(&b);
+	for (k = 0; k < FORK_NCLASS; k++)
+		if (fc.pages[k])
+			vma_stat_account(child, fork_class_flags(k),
+					 (int64_t)fc.pages[k]);
+	as_free(fc.v, (size_t)(fc.cap ? fc.cap : 1) * sizeof(*fc.v));
 	as_unreserve(child);
 	if (guard_fork(parent, child)) {        /* copied page tables */
 		aspace_free(child);
@@ -122,6 +198,13 @@ static int fork_do(struct aspace *parent, struct aspace **out)
 	child->stats.peak_map_count = as_map_count(child);
 	*out = child;
 	return 0;
+
+drop_copies:
+	fork_drop_copies(child, &fc);
+	as_free(fc.v, (size_t)(fc.cap ? fc.cap : 1) * sizeof(*fc.v));
+free_child:
+	aspace_free(child);
+	return refused ? -ENOMEM : as_oom(parent);
 }
 
 /*
