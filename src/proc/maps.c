@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/vwalk.h"
 #include "vma/vma.h"
 
 /* Mnemonics by bit, as fs/proc/task_mmu.c of 6.18.44 (x86-64). */
@@ -46,10 +47,16 @@ size_t aspace_vmflags_str(uint64_t flags, char *buf, size_t cap)
 	return n;
 }
 
-/* A growing text buffer. */
+/*
+ * A growing text buffer.  The text handed out keeps MAPS_HDR bytes in
+ * front holding the size of the allocation, so aspace_free_text() frees
+ * exactly what was allocated without the copy a shrink to fit would cost.
+ */
+#define MAPS_HDR 16
+
 struct maps_buf {
-	char  *p;
-	size_t len, cap;
+	char  *p;                       /* text; the allocation is p - MAPS_HDR */
+	size_t len, cap;                /* cap: bytes of text room */
 	bool   oom;
 };
 
@@ -63,14 +70,15 @@ static void maps_reserve(struct maps_buf *b, size_t more)
 	ncap = b->cap ? b->cap : 4096;
 	while (ncap < b->len + more + 1)
 		ncap *= 2;
-	np = as_alloc(ncap);
+	np = as_alloc(MAPS_HDR + ncap);
 	if (!np) {
 		b->oom = true;
 		return;
 	}
+	np += MAPS_HDR;
 	if (b->p) {
 		memcpy(np, b->p, b->len);
-		as_free(b->p, b->cap);
+		as_free(b->p - MAPS_HDR, MAPS_HDR + b->cap);
 	}
 	b->p = np;
 	b->cap = ncap;
@@ -151,6 +159,47 @@ static char *maps_hex(char *p, uint64_t x, int width)
 	return p;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 hex digits of @v as 8 bytes in memory order, most significant
+ * first: each nibble spread to a byte, then '0'-'9' / 'a'-'f' for all
+ * eight at once. */
+static inline uint64_t maps_hex8(uint32_t v)
+{
+	uint64_t x = v, letter;
+
+	x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+	x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+	x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
+	x = __builtin_bswap64(x);               /* nibble 7 first */
+	letter = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+	return x + 0x3030303030303030ull + letter * ('a' - '0' - 10);
+}
+
+/*
+ * @x in lower-case hex, at least 8 digits (printf's %08llx): the 8-digit
+ * halves stored whole, the upper one shifted to its significant digits
+ * first, the lower one over its trailing zeros.  Needs 16 bytes of room.
+ */
+static char *maps_hex08(char *p, uint64_t x)
+{
+	uint64_t lo = maps_hex8((uint32_t)x), hi;
+	unsigned n = 8;
+
+	if (x >> 32) {
+		n = (unsigned)(67 - __builtin_clzll(x)) / 4;    /* 9..16 */
+		hi = maps_hex8((uint32_t)(x >> 32)) >> (8 * (16 - n));
+		memcpy(p, &hi, 8);      /* n - 8 digits, then zeros ... */
+	}
+	memcpy(p + n - 8, &lo, 8);      /* ... which these overwrite */
+	return p + n;
+}
+#else
+static char *maps_hex08(char *p, uint64_t x)
+{
+	return maps_hex(p, x, 8);
+}
+#endif
+
 /* @x in decimal (printf's %llu). */
 static char *maps_dec(char *p, uint64_t x)
 {
@@ -166,60 +215,91 @@ static char *maps_dec(char *p, uint64_t x)
 	return p;
 }
 
+/* Room for the fixed part of a line and the newline of an unnamed one:
+ * 16 + 1 + 16 + 1 + 4 + 1 + 16 + 1 + 8 + 1 + 8 + 1 + 20 + 1 + 1, and
+ * the 8 bytes maps_hex08() may store past its digits. */
+#define MAPS_PREFIX_MAX 128
+
 /*
  * The fixed part of a line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu "
- * written by hand: snprintf was most of the cost of a line
- * (docs/performance.md).  Return: its length.
+ * written by hand into @p (MAPS_PREFIX_MAX bytes of room): snprintf was
+ * most of the cost of a line (docs/performance.md).  Return: its end.
  */
-static int maps_prefix(char *pre, const struct vma *v, uint64_t off,
-		       unsigned maj, unsigned min, uint64_t ino)
+static char *maps_prefix(char *p, const struct vma *v, uint64_t off,
+			 unsigned maj, unsigned min, uint64_t ino)
 {
-	char *p = pre;
+	static const char hex[] = "0123456789abcdef";
+	uint64_t f = v->flags;
 
-	p = maps_hex(p, v->start, 8);
+	p = maps_hex08(p, v->start);
 	*p++ = '-';
-	p = maps_hex(p, v->end, 8);
+	p = maps_hex08(p, v->end);
+	p[0] = ' ';
+	p[1] = (f & VM_READ) ? 'r' : '-';
+	p[2] = (f & VM_WRITE) ? 'w' : '-';
+	p[3] = (f & VM_EXEC) ? 'x' : '-';
+	p[4] = (f & VM_MAYSHARE) ? 's' : 'p';
+	p[5] = ' ';
+	p = maps_hex08(p + 6, off);
 	*p++ = ' ';
-	*p++ = (v->flags & VM_READ) ? 'r' : '-';
-	*p++ = (v->flags & VM_WRITE) ? 'w' : '-';
-	*p++ = (v->flags & VM_EXEC) ? 'x' : '-';
-	*p++ = (v->flags & VM_MAYSHARE) ? 's' : 'p';
+	if (maj < 256 && min < 256) {
+		p[0] = hex[maj >> 4];
+		p[1] = hex[maj & 15];
+		p[2] = ':';
+		p[3] = hex[min >> 4];
+		p[4] = hex[min & 15];
+		p += 5;
+	} else {
+		p = maps_hex(p, maj, 2);
+		*p++ = ':';
+		p = maps_hex(p, min, 2);
+	}
 	*p++ = ' ';
-	p = maps_hex(p, off, 8);
+	if (ino)
+		p = maps_dec(p, ino);
+	else
+		*p++ = '0';
 	*p++ = ' ';
-	p = maps_hex(p, maj, 2);
-	*p++ = ':';
-	p = maps_hex(p, min, 2);
-	*p++ = ' ';
-	p = maps_dec(p, ino);
-	*p++ = ' ';
-	return (int)(p - pre);
+	return p;
 }
 
 static void maps_line(struct maps_buf *b, const struct aspace *as,
 		      const struct vma *v, unsigned opts)
 {
-	char pre[160], tmp[128], fl[200];
+	char tmp[128], fl[200];
 	uint64_t off = 0, ino = 0;
 	unsigned maj = 0, min = 0;
 	const char *name;
 	bool is_path;
+	char *p;
 	int n;
 
+	maps_reserve(b, MAPS_PREFIX_MAX);
+	if (b->oom)
+		return;
 	if (v->file) {
 		off = v->pgoff << PAGE_SHIFT;
 		maj = v->file->desc.dev_major;
 		min = v->file->desc.dev_minor;
 		ino = v->file->desc.inode;
 	}
-	n = maps_prefix(pre, v, off, maj, min, ino);
-	maps_put(b, pre, (size_t)n);
+	p = maps_prefix(b->p + b->len, v, off, maj, min, ino);
+	n = (int)(p - (b->p + b->len));
 	name = maps_name(as, v, tmp, sizeof(tmp), &is_path);
+	if (!name && !(opts & ASPACE_MAPS_SMAPS)) {
+		*p = '\n';                      /* the common line: done */
+		b->len += (size_t)n + 1;
+		return;
+	}
+	b->len += (size_t)n;
 	if (name) {
 		/* seq_pad(): spaces up to column 72, then one more */
+		maps_reserve(b, 73);
+		if (b->oom)
+			return;
 		for (; n < 72; n++)
-			maps_put(b, " ", 1);
-		maps_put(b, " ", 1);
+			b->p[b->len++] = ' ';
+		b->p[b->len++] = ' ';
 		if (is_path) {
 			maps_put_path(b, name);
 			if (v->file->desc.flags & ASPACE_F_DELETED)
@@ -241,14 +321,12 @@ char *aspace_maps(const struct aspace *as, unsigned opts)
 {
 	struct maps_buf b = { 0 };
 	const struct vma *v;
-	struct rt_cursor c;
+	struct vwalk w;
 
 	/* About 50 bytes a line for anonymous VMAs: one allocation mostly. */
 	maps_reserve(&b, 256 + 64 * as_map_count(as));
-	if (b.p)
-		b.p[0] = '\0';
-	rtc_init(&c, &as->tree);
-	for (v = rtc_find(&c, 0, NULL); v; v = rtc_next(&c, NULL))
+	vwalk_init(&w, as);
+	while ((v = vwalk_next(&w)) && !b.oom)
 		maps_line(&b, as, v, opts);
 	if (opts & ASPACE_MAPS_VSYSCALL) {
 		maps_puts(&b, "ffffffffff600000-ffffffffff601000 --xp 00000000 "
@@ -258,24 +336,38 @@ char *aspace_maps(const struct aspace *as, unsigned opts)
 	}
 	if (b.oom) {
 		if (b.p)
-			as_free(b.p, b.cap);
+			as_free(b.p - MAPS_HDR, MAPS_HDR + b.cap);
 		return NULL;
 	}
-	/* Shrink to fit so aspace_free_text() can use strlen() + 1. */
-	{
-		char *t = as_alloc(b.len + 1);
+	b.p[b.len] = '\0';
+	/* Shrink to fit only when much is left over (the estimate above
+	 * is close for anonymous VMAs; long paths double the buffer). */
+	if (b.cap - b.len > b.len / 4 + 4096) {
+		char *t = as_alloc(MAPS_HDR + b.len + 1);
 
 		if (!t) {
-			as_free(b.p, b.cap);
+			as_free(b.p - MAPS_HDR, MAPS_HDR + b.cap);
 			return NULL;
 		}
-		memcpy(t, b.p, b.len + 1);
-		as_free(b.p, b.cap);
-		return t;
+		memcpy(t + MAPS_HDR, b.p, b.len + 1);
+		as_free(b.p - MAPS_HDR, MAPS_HDR + b.cap);
+		b.p = t + MAPS_HDR;
+		b.cap = b.len + 1;
 	}
+	memcpy(b.p - MAPS_HDR, &b.cap, sizeof(b.cap));
+	return b.p;
 }
 
+/*
+ * aspace_free_text() - free a text aspace_maps() returned; NULL is a
+ * no-op.  Cannot fail.
+ */
 void aspace_free_text(char *text)
 {
-	as_strfree(text);
+	size_t cap;
+
+	if (!text)
+		return;
+	memcpy(&cap, text - MAPS_HDR, sizeof(cap));
+	as_free(text - MAPS_HDR, MAPS_HDR + cap);
 }
