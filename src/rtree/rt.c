@@ -125,6 +125,7 @@ int rt_spare_fill(struct rt_tree *t, uint64_t want)
 void rt_init(struct rt_tree *t)
 {
 	memset(t, 0, sizeof(*t));
+	rt_fingers_drop(t);
 }
 
 void rt_destroy(struct rt_tree *t)
@@ -193,41 +194,25 @@ void *rtc_entry(const struct rt_cursor *c, struct rt_entry *e)
 }
 
 /*
- * The finger cache is written by lookups too (rt.h), through this
- * non-const view: the tree's entries and nodes never change on a read.
- */
-static struct rt_tree *finger_owner(const struct rt_tree *t)
-{
-	return (struct rt_tree *)t;
-}
-
-/* Make the path just written into the finger (fnode/fslot) current, for
- * the leaf range [lo, hi]. */
-static void finger_set(const struct rt_tree *t, uint64_t lo, uint64_t hi)
-{
-	struct rt_tree *w = finger_owner(t);
-
-	w->flo = lo;
-	w->fhi = hi;
-	w->fok = true;
-}
-
-/*
  * A descending lookup's finger covers just the leaf's own entries, from
  * its first entry's first index to its last entry's last: both are in
  * lines the descent already prefetched (rt_prefetch_keys()), where
  * widening it into the gaps around the leaf would cost a compare and a
  * load a level.  (An in-place store's descent, which reads the
  * neighbouring summaries anyway, widens its finger up to the neighbours.)
+ * @f holds the path down to @nd; it becomes the most recent finger.
  */
-static void finger_set_leaf(const struct rt_tree *t, const struct rt_node *nd)
+static void finger_set_leaf(const struct rt_tree *t, struct rt_finger *f,
+			    const struct rt_node *nd)
 {
-	finger_set(t, nd->l.fv[0].first, nd->l.last[nd->n - 1]);
+	f->lo = nd->l.fv[0].first;
+	f->hi = nd->l.last[nd->n - 1];
+	rt_finger_use(t, f);
 }
 
 /*
- * find_at() - rtc_find(), leaving the finger on the leaf found when
- * @finger (a descent writes the path into the finger as it goes).
+ * find_at() - rtc_find(); when @finger, a hit makes that finger the most
+ * recent and a descent writes its path into the other one as it goes.
  * Inlined into both callers so the finger test folds away.
  */
 static inline __attribute__((always_inline))
@@ -235,21 +220,24 @@ void *find_at(struct rt_cursor *c, uint64_t index, struct rt_entry *e,
 	      bool finger)
 {
 	const struct rt_tree *t = c->t;
-	struct rt_tree *w = finger_owner(t);
 	struct rt_node *nd = t->root;
+	struct rt_finger *f;
 	unsigned d, i;
 
 	if (!nd)
 		return cursor_none(c, e);
-	nd = rt_finger_leaf(t, index, index);
-	if (nd && nd->l.last[nd->n - 1] >= index) {  /* not after it */
-		rt_finger_path(t, c);
+	f = rt_finger_find(t, index, index);
+	if (f && f->node[t->height - 1]->l.last[
+			f->node[t->height - 1]->n - 1] >= index) {
+		/* not after its leaf */
+		if (finger)
+			rt_finger_use(t, f);
+		rt_finger_path(t, f, c);
 		d = t->height - 1;
+		nd = f->node[d];
 		goto leaf;
 	}
-	if (finger)
-		w->fok = false;
-	nd = t->root;
+	f = finger ? rt_finger_spare(t) : NULL;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
 		if (i == nd->n)
@@ -257,15 +245,15 @@ void *find_at(struct rt_cursor *c, uint64_t index, struct rt_entry *e,
 		c->node[d] = nd;
 		c->slot[d] = i;
 		if (finger) {
-			w->fnode[d] = nd;
-			w->fslot[d] = i;
+			f->node[d] = nd;
+			f->slot[d] = i;
 		}
 		nd = nd->i.child[i];
 		rt_prefetch_keys(nd);
 	}
 	if (finger) {
-		w->fnode[d] = nd;
-		finger_set_leaf(t, nd);
+		f->node[d] = nd;
+		finger_set_leaf(t, f, nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);
@@ -287,37 +275,39 @@ void *rtc_find_quiet(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 	return find_at(c, index, e, false);
 }
 
-/* rtc_find_rev(), leaving the finger on the leaf found. */
+/* rtc_find_rev(), updating the fingers as rtc_find() does. */
 void *rtc_find_rev(struct rt_cursor *c, uint64_t index, struct rt_entry *e)
 {
 	const struct rt_tree *t = c->t;
-	struct rt_tree *w = finger_owner(t);
 	struct rt_node *nd = t->root;
+	struct rt_finger *f;
 	unsigned d;
 	int i;
 
 	if (!nd)
 		return cursor_none(c, e);
-	nd = rt_finger_leaf(t, index, index);
-	if (nd && nd->l.fv[0].first <= index) {      /* not before it */
-		rt_finger_path(t, c);
+	f = rt_finger_find(t, index, index);
+	if (f && f->node[t->height - 1]->l.fv[0].first <= index) {
+		/* not before its leaf */
+		rt_finger_use(t, f);
+		rt_finger_path(t, f, c);
 		d = t->height - 1;
+		nd = f->node[d];
 		goto leaf;
 	}
-	w->fok = false;
-	nd = t->root;
+	f = rt_finger_spare(t);
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_upper_rev(nd->i.first, nd->n, index);
 		if (i < 0)
 			return cursor_none(c, e);
 		c->node[d] = nd;
 		c->slot[d] = i;
-		w->fnode[d] = nd;
-		w->fslot[d] = i;
+		f->node[d] = nd;
+		f->slot[d] = i;
 		nd = nd->i.child[i];
 	}
-	w->fnode[d] = nd;
-	finger_set_leaf(t, nd);
+	f->node[d] = nd;
+	finger_set_leaf(t, f, nd);
 leaf:
 	i = rt_upper_rev_leaf(nd, index);
 	if (i < 0)
@@ -377,31 +367,33 @@ void *rtc_prev(struct rt_cursor *c, struct rt_entry *e)
 /* ------------------------------------------------------------------ */
 /* point lookups                                                       */
 
-/* rt_load(), leaving the finger on the leaf searched when @finger;
+/* rt_load(), updating the fingers as find_at() does when @finger;
  * inlined into both callers as find_at() is. */
 static inline __attribute__((always_inline))
 void *load_at(const struct rt_tree *t, uint64_t index, struct rt_entry *e,
 	      bool finger)
 {
-	struct rt_tree *w = finger_owner(t);
 	const struct rt_node *nd = t->root;
+	struct rt_finger *f;
 	unsigned d, i;
 
 	if (!nd)
 		return NULL;
-	if (rt_finger_leaf(t, index, index)) {
-		nd = t->fnode[t->height - 1];
+	f = rt_finger_find(t, index, index);
+	if (f) {
+		if (finger)
+			rt_finger_use(t, f);
+		nd = f->node[t->height - 1];
 		goto leaf;
 	}
-	if (finger)
-		w->fok = false;
+	f = finger ? rt_finger_spare(t) : NULL;
 	for (d = 0; d + 1 < t->height; d++) {
 		i = rt_lower(nd->i.last, nd->n, index);
 		if (i == nd->n)
 			return NULL;        /* past the end */
 		if (finger) {
-			w->fnode[d] = (struct rt_node *)nd;
-			w->fslot[d] = i;
+			f->node[d] = (struct rt_node *)nd;
+			f->slot[d] = i;
 		}
 		/* In the gap before child i, the leaf's first entry says so
 		 * too: not reading first[i] here saves a cache line a level. */
@@ -409,8 +401,8 @@ void *load_at(const struct rt_tree *t, uint64_t index, struct rt_entry *e,
 		rt_prefetch_keys(nd);
 	}
 	if (finger) {
-		w->fnode[d] = (struct rt_node *)nd;
-		finger_set_leaf(t, nd);
+		f->node[d] = (struct rt_node *)nd;
+		finger_set_leaf(t, f, nd);
 	}
 leaf:
 	i = rt_lower(nd->l.last, nd->n, index);

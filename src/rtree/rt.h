@@ -40,24 +40,28 @@ struct rt_tree {
 				     * pooled between operations (0: none) */
 	size_t          bytes;      /* bytes of nodes allocated (incl. spare) */
 	/*
-	 * The finger: the path to the leaf the last in-place store edited
-	 * or the last descending lookup (rt_load, rtc_find, rtc_find_rev and
-	 * what calls them) reached (fnode[0] the root, fslot[d] the child
-	 * taken at level d).  A lookup or store that falls inside that
-	 * leaf's range starts there instead of descending: VMA operations
-	 * look a spot up, then touch it many times.  In-place leaf edits
-	 * keep it valid; any rebalancing clears fok.  [flo, fhi] holds the
-	 * leaf's entries, widened into the gaps on either side (at most up
-	 * to the neighbouring leaves' entries); only a store into a
-	 * neighbour can change those, and such a store moves the finger.
-	 * Lookups write it (a cache, never part of the tree's content), so
-	 * even reading one tree from two threads at once is not safe.
-	 * Holds node pointers only, so the struct may be copied or swapped.
+	 * The fingers: each a path to one leaf (node[0] the root, slot[d]
+	 * the child taken at level d) that the last in-place stores edited
+	 * or the last descending lookups (rt_load, rtc_find, rtc_find_rev
+	 * and what calls them) reached.  A lookup or store that falls
+	 * inside a finger's range starts at its leaf instead of descending:
+	 * VMA operations look a spot up, then touch it many times, and
+	 * some (mremap) alternate between two spots, hence two, the least
+	 * recently used one replaced by a descent.  In-place leaf edits
+	 * keep a finger valid (the other one is dropped if the edit falls
+	 * in its range or its leaf); any rebalancing drops both.  [lo, hi]
+	 * holds the leaf's entries, widened into the gaps on either side
+	 * (at most up to the neighbouring leaves' entries).  Lookups write
+	 * them (a cache, never part of the tree's content), so even reading
+	 * one tree from two threads at once is not safe.  Node pointers
+	 * only, so the struct may be copied or swapped.
 	 */
-	bool            fok;
-	uint64_t        flo, fhi;
-	struct rt_node *fnode[RT_MAX_HEIGHT];
-	unsigned        fslot[RT_MAX_HEIGHT];
+	unsigned        fcur;       /* the finger used last */
+	struct rt_finger {
+		uint64_t        lo, hi;     /* lo > hi: not valid */
+		struct rt_node *node[RT_MAX_HEIGHT];
+		unsigned        slot[RT_MAX_HEIGHT];
+	} f[2];
 };
 
 /* One entry as returned by lookups. */

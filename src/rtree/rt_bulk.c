@@ -51,7 +51,7 @@ int rt_bulk_begin(struct rt_bulk *b, struct rt_tree *t, uint64_t n)
 	ASSERT(!t->root && t->count == 0);
 	memset(b, 0, sizeof(*b));
 	b->t = t;
-	t->fok = false;
+	rt_fingers_drop(t);
 	b->n = n;
 	while (items > 0) {
 		uint64_t k = nodes_for(items, d ? RT_INNER_CAP : RT_LEAF_CAP);

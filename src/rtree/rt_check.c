@@ -65,39 +65,53 @@ static int check_nodes(const struct rt_tree *t, uint64_t *nodes)
 	return 0;
 }
 
-/* Put @c on slot @j of the finger's leaf. */
-static void cursor_at_finger(const struct rt_tree *t, struct rt_cursor *c,
+/* Put @c on slot @j of finger @f's leaf. */
+static void cursor_at_finger(const struct rt_tree *t,
+			     const struct rt_finger *f, struct rt_cursor *c,
 			     unsigned j)
 {
 	unsigned d;
 
 	rtc_init(c, t);
 	for (d = 0; d < t->height; d++) {
-		c->node[d] = t->fnode[d];
-		c->slot[d] = d + 1 < t->height ? t->fslot[d] : j;
+		c->node[d] = f->node[d];
+		c->slot[d] = d + 1 < t->height ? f->slot[d] : j;
 	}
 	c->depth = t->height;
 }
 
-/* The finger's [flo, fhi] holds its leaf and no entry of another leaf. */
-static int check_finger_range(const struct rt_tree *t)
+/* A valid finger is a real path from the root to a leaf, and its range
+ * [lo, hi] holds its leaf and no entry of another leaf. */
+static int check_finger(const struct rt_tree *t, const struct rt_finger *f)
 {
-	const struct rt_node *lf = t->fnode[t->height - 1];
+	const struct rt_node *lf;
 	struct rt_cursor c;
 	struct rt_entry e;
+	unsigned d;
 
-	if (t->flo > lf->l.fv[0].first || t->fhi < lf->l.last[lf->n - 1])
+	if (!rt_finger_ok(f))
+		return 0;
+	if (!t->root || f->node[0] != t->root)
+		BAD("finger %u does not start at the root",
+		    (unsigned)(f - t->f));
+	for (d = 0; d + 1 < t->height; d++)
+		if (f->slot[d] >= f->node[d]->n ||
+		    f->node[d]->i.child[f->slot[d]] != f->node[d + 1])
+			BAD("finger %u broken at level %u",
+			    (unsigned)(f - t->f), d);
+	lf = f->node[t->height - 1];
+	if (f->lo > lf->l.fv[0].first || f->hi < lf->l.last[lf->n - 1])
 		BAD("finger range %" PRIx64 "-%" PRIx64 " misses its leaf",
-		    t->flo, t->fhi);
-	cursor_at_finger(t, &c, 0);
-	if (rtc_prev(&c, &e) && e.last >= t->flo)
+		    f->lo, f->hi);
+	cursor_at_finger(t, f, &c, 0);
+	if (rtc_prev(&c, &e) && e.last >= f->lo)
 		BAD("finger range starts at %" PRIx64 ", inside the entry"
-		    " %" PRIx64 "-%" PRIx64 " before its leaf", t->flo,
+		    " %" PRIx64 "-%" PRIx64 " before its leaf", f->lo,
 		    e.first, e.last);
-	cursor_at_finger(t, &c, lf->n - 1);
-	if (rtc_next(&c, &e) && e.first <= t->fhi)
+	cursor_at_finger(t, f, &c, lf->n - 1);
+	if (rtc_next(&c, &e) && e.first <= f->hi)
 		BAD("finger range ends at %" PRIx64 ", inside the entry"
-		    " %" PRIx64 "-%" PRIx64 " after its leaf", t->fhi,
+		    " %" PRIx64 "-%" PRIx64 " after its leaf", f->hi,
 		    e.first, e.last);
 	return 0;
 }
@@ -120,20 +134,10 @@ int rt_check(const struct rt_tree *t)
 		if (check_nodes(t, &nodes))
 			return -1;
 	}
-	if (t->fok) {
-		/* the finger is a real path from the root to a leaf */
-		unsigned d;
-
-		if (!t->root || t->fnode[0] != t->root)
-			BAD("finger does not start at the root");
-		for (d = 0; d + 1 < t->height; d++)
-			if (t->fslot[d] >= t->fnode[d]->n ||
-			    t->fnode[d]->i.child[t->fslot[d]] !=
-			    t->fnode[d + 1])
-				BAD("finger broken at level %u", d);
-		if (check_finger_range(t))
-			return -1;
-	}
+	if (t->fcur > 1)
+		BAD("fcur %u", t->fcur);
+	if (check_finger(t, &t->f[0]) || check_finger(t, &t->f[1]))
+		return -1;
 	rtc_init(&c, t);
 	for (v = rtc_find_quiet(&c, 0, &e); v; v = rtc_next(&c, &e)) {
 		if (e.first > e.last)

@@ -120,32 +120,80 @@ static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
 }
 
 /*
- * rt_finger_leaf() - the finger's leaf (rt.h) if it is valid and its
- * range [flo, fhi] (the leaf's entries and the gaps on either side)
- * holds [lo, hi], else NULL.  Entries before the leaf end below flo,
- * entries after it start above fhi, so a store of [lo, hi] touches only
- * this leaf, and a lookup of an index in it finds its answer here or
- * learns there is none on that side (callers check which side they
- * need).  Cannot fail.  O(1).
+ * rt_finger_find() - a finger (rt.h) that is valid and whose range
+ * [lo, hi] holds [@lo, @hi], the most recently used first, else NULL.
+ * Entries before its leaf end below its lo, entries after it start above
+ * its hi, so a store of [lo, hi] touches only this leaf, and a lookup of
+ * an index in it finds its answer there or learns there is none on that
+ * side (callers check which side they need).  Cannot fail.  O(1).
  */
-static inline struct rt_node *rt_finger_leaf(const struct rt_tree *t,
-					     uint64_t lo, uint64_t hi)
+static inline struct rt_finger *rt_finger_find(const struct rt_tree *t,
+					       uint64_t lo, uint64_t hi)
 {
-	if (!t->fok || lo < t->flo || hi > t->fhi)
-		return NULL;
-	return t->fnode[t->height - 1];
+	/* an invalid finger's range is empty (lo > hi): no test of its own */
+	if (lo >= t->f[0].lo && hi <= t->f[0].hi)
+		return (struct rt_finger *)&t->f[0];
+	if (lo >= t->f[1].lo && hi <= t->f[1].hi)
+		return (struct rt_finger *)&t->f[1];
+	return NULL;
 }
 
-/* rt_finger_path() - copy the finger's inner path into @c (levels above
- * the leaf).  Cannot fail.  O(height). */
+/* rt_finger_ok() - is @f valid?  rt_finger_drop() - make it invalid. */
+static inline bool rt_finger_ok(const struct rt_finger *f)
+{
+	return f->lo <= f->hi;
+}
+
+static inline void rt_finger_drop(struct rt_finger *f)
+{
+	f->lo = 1;
+	f->hi = 0;
+}
+
+/* rt_finger_other() - the finger that is not @f. */
+static inline struct rt_finger *rt_finger_other(const struct rt_tree *t,
+						const struct rt_finger *f)
+{
+	return (struct rt_finger *)(f == &t->f[0] ? &t->f[1] : &t->f[0]);
+}
+
+/* rt_finger_use() - make @f the most recently used finger.  Fingers are a
+ * cache that lookups of a const tree update too.  Cannot fail. */
+static inline void rt_finger_use(const struct rt_tree *t,
+				 const struct rt_finger *f)
+{
+	((struct rt_tree *)t)->fcur = f != &t->f[0];
+}
+
+/* rt_finger_spare() - the least recently used finger, dropped, for a
+ * descent to write its path into (rt_finger_use() once complete). */
+static inline struct rt_finger *rt_finger_spare(const struct rt_tree *t)
+{
+	struct rt_finger *f = (struct rt_finger *)(t->fcur ? &t->f[0] :
+						   &t->f[1]);
+
+	rt_finger_drop(f);
+	return f;
+}
+
+/* rt_fingers_drop() - forget both fingers (nodes move or go).  O(1). */
+static inline void rt_fingers_drop(struct rt_tree *t)
+{
+	rt_finger_drop(&t->f[0]);
+	rt_finger_drop(&t->f[1]);
+}
+
+/* rt_finger_path() - copy @f's inner path into @c (levels above the
+ * leaf).  Cannot fail.  O(height). */
 static inline void rt_finger_path(const struct rt_tree *t,
+				  const struct rt_finger *f,
 				  struct rt_cursor *c)
 {
 	unsigned d;
 
 	for (d = 0; d + 1 < t->height; d++) {
-		c->node[d] = t->fnode[d];
-		c->slot[d] = t->fslot[d];
+		c->node[d] = f->node[d];
+		c->slot[d] = f->slot[d];
 	}
 }
 

@@ -13,8 +13,9 @@
  * so ascending or descending insertion (or carving a reservation from one
  * end) leaves nearly full nodes that the next insertion does not split
  * again, and a merge keeps free slots too, so one insert/erase pair
- * cannot split and merge every time.  Also owns the finger (rt.h): set by
- * every in-place store, cleared before any rebalancing.
+ * cannot split and merge every time.  Also owns the fingers' rules
+ * (rt.h): an in-place store leaves one on its leaf, any rebalancing drops
+ * both.
  */
 #include <errno.h>
 #include <string.h>
@@ -507,8 +508,7 @@ static inline void leaf_shift(struct rt_node *nd, unsigned to, unsigned from,
 static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 			  void *value)
 {
-	struct rt_node **path = t->fnode;
-	unsigned *slot = t->fslot;
+	struct rt_finger *f, *o;
 	uint64_t lo = 0, hi = UINT64_MAX;   /* the leaf's finger range */
 	uint64_t old_local, new_local, g, tail_last = 0;
 	void *tail_val = NULL;
@@ -519,11 +519,12 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	if (!t->root)
 		return false;
 	h = t->height - 1;
-	nd = rt_finger_leaf(t, first, last);
-	if (nd) {
-		hi = t->fhi;      /* last <= fhi: the store stays here */
+	f = rt_finger_find(t, first, last);
+	if (f) {
+		nd = f->node[h];
+		hi = f->hi;       /* last <= hi: the store stays here */
 	} else {
-		t->fok = false;
+		f = rt_finger_spare(t);
 		nd = t->root;
 		for (d = 0; d < h; d++) {
 			i = rt_lower(nd->i.last, nd->n, first);
@@ -534,12 +535,12 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 				hi = nd->i.first[i + 1] - 1;
 			if (i > 0)
 				lo = nd->i.last[i - 1] + 1;
-			path[d] = nd;
-			slot[d] = i;
+			f->node[d] = nd;
+			f->slot[d] = i;
 			nd = nd->i.child[i];
 			rt_prefetch_keys(nd);
 		}
-		path[h] = nd;
+		f->node[h] = nd;
 		descended = true;
 	}
 	n = nd->n;
@@ -595,13 +596,18 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		g = rt_gap_between(nd->l.last[p - 1], nd->l.fv[p].first);
 		new_local = g > new_local ? g : new_local;
 	}
-	refresh_up(t, path, slot, h, old_local, new_local);
-	/* the path is still valid: the next store nearby starts here */
+	refresh_up(t, f->node, f->slot, h, old_local, new_local);
+	/* The path is still valid: the next store nearby starts here.  The
+	 * other finger stays valid unless it is on this leaf (whose entries
+	 * may now reach past its range) or its range holds the new entry. */
 	if (descended) {
-		t->flo = lo;
-		t->fhi = hi;
+		f->lo = lo;
+		f->hi = hi;
 	}
-	t->fok = true;
+	o = rt_finger_other(t, f);
+	if (o->node[h] == nd || (first <= o->hi && last >= o->lo))
+		rt_finger_drop(o);
+	rt_finger_use(t, f);
 	return true;
 }
 
@@ -633,7 +639,7 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 
 	if (store_in_leaf(t, first, last, value))
 		goto out;
-	t->fok = false;         /* rebalancing may move or free its nodes */
+	rt_fingers_drop(t);     /* rebalancing may move or free nodes */
 	remove_inside(t, first, last);
 
 	rtc_init(&c, t);

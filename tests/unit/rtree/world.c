@@ -83,7 +83,7 @@ int world_same(struct world *w)
 {
 	struct rt_cursor c;
 	struct rt_entry e;
-	struct rt_tree keep = w->t;   /* the walk below moves the finger */
+	struct rt_tree keep = w->t;   /* the walk below moves a finger */
 	uint64_t i = 0;
 	void *v;
 
@@ -104,12 +104,9 @@ int world_same(struct world *w)
 			      r->value);
 	}
 	ASSERT_EQ(i, w->ref.n);
-	/* put the finger back (lookups only cache a path in it), so the
-	 * next operation meets the finger the last one left */
-	w->t.fok = keep.fok;
-	w->t.flo = keep.flo;
-	w->t.fhi = keep.fhi;
-	memcpy(w->t.fnode, keep.fnode, sizeof(keep.fnode));
-	memcpy(w->t.fslot, keep.fslot, sizeof(keep.fslot));
+	/* put the fingers back (lookups only cache paths in them), so
+	 * the next operation meets the fingers the last one left */
+	w->t.fcur = keep.fcur;
+	memcpy(w->t.f, keep.f, sizeof(keep.f));
 	return PASS;
 }
