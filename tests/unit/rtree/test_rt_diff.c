@@ -284,72 +284,59 @@ static int finger_step(struct world *w, uint64_t *at)
 	return world_same(w);
 }
 
-/* Many operations at one drifting spot of a tree of thousands of
- * entries, as a VMA operation does (finger hits, and stores that
- * rebalance and must drop it). */
-TEST(rt_diff_finger)
+/*
+ * A tree of thousands of entries grown at random, then operations at one
+ * drifting spot (@two false: as a VMA operation does: finger hits, and
+ * stores that rebalance and must drop it), or at two spots in turn (@two:
+ * as mremap moves a mapping from one place to another and back: a store
+ * or erase at one, lookups at both, so each finger (rt.h) serves one spot
+ * and the least recently used one is replaced; now and then the spots
+ * come within a few entries of each other (one leaf, or neighbouring
+ * leaves whose finger ranges share a gap), where a store through one
+ * finger must drop the other).  rt_check() after every operation
+ * verifies the fingers.
+ */
+static int finger_run(uint64_t seed, bool two)
 {
-	for (uint64_t s = 1; s <= 3; s++) {
-		struct world w;
-		size_t before = as_bytes_in_use;
-		uint64_t at = 0;
-		long i;
-		int r = PASS;
+	struct world w;
+	size_t before = as_bytes_in_use;
+	uint64_t at[2] = { 0, 0 };
+	long i;
+	int r = PASS;
 
-		world_init(&w, 400 + s, 1ull << 32, 1ull << 16, 4);
-		w.wild = 8192;
-		for (i = 0; i < OPS(4000) && r == PASS; i++)
-			r = step(&w, true);
-		for (i = 0; i < OPS(6000) && r == PASS; i++)
-			r = finger_step(&w, &at);
-		if (r != PASS)
-			fprintf(stderr, "  seed %" PRIu64 " op %ld\n", s, i);
-		world_free(&w);
-		CHECK(r);
-		if (as_bytes_in_use != before)
-			FAILF("leak: %zu bytes", as_bytes_in_use - before);
+	world_init(&w, seed, 1ull << 32, 1ull << 16, 4);
+	w.wild = 8192;
+	for (i = 0; i < OPS(4000) && r == PASS; i++)
+		r = step(&w, true);
+	at[1] = w.base + w.span / 4;
+	for (i = 0; i < OPS(two ? 8000 : 6000) && r == PASS; i++) {
+		uint64_t *a = &at[two && (i & 1)], *b = &at[!(two && (i & 1))];
+
+		if (two && world_rnd(&w) % 64 == 0)
+			*b = *a + world_rnd(&w) % 96;   /* close by */
+		r = finger_step(&w, a);
+		for (int j = 0; two && j < 2 && r == PASS; j++)
+			r = check_lookups(&w, *b - 8 + world_rnd(&w) % 24);
 	}
+	if (r != PASS)
+		fprintf(stderr, "  seed %" PRIu64 " op %ld\n", seed, i);
+	world_free(&w);
+	CHECK(r);
+	if (as_bytes_in_use != before)
+		FAILF("leak: %zu bytes", as_bytes_in_use - before);
 	return PASS;
 }
 
-/*
- * Two spots in turn (as mremap moves a mapping from one place to another
- * and back): a store or erase at one, lookups at both, so each finger
- * (rt.h) serves one spot and the least recently used one is replaced.
- * Now and then the spots come within a few entries of each other (one
- * leaf, or neighbouring leaves whose finger ranges share a gap), where a
- * store through one finger must drop the other.  rt_check() after every
- * operation verifies both fingers.
- */
+TEST(rt_diff_finger)
+{
+	for (uint64_t s = 1; s <= 3; s++)
+		CHECK(finger_run(400 + s, false));
+	return PASS;
+}
+
 TEST(rt_diff_two_fingers)
 {
-	for (uint64_t s = 1; s <= 3; s++) {
-		struct world w;
-		size_t before = as_bytes_in_use;
-		uint64_t at[2] = { 0, 0 };
-		long i;
-		int r = PASS;
-
-		world_init(&w, 500 + s, 1ull << 32, 1ull << 16, 4);
-		w.wild = 8192;
-		for (i = 0; i < OPS(4000) && r == PASS; i++)
-			r = step(&w, true);
-		at[1] = w.base + w.span / 4;
-		for (i = 0; i < OPS(8000) && r == PASS; i++) {
-			uint64_t *a = &at[i & 1], *b = &at[!(i & 1)];
-
-			if (world_rnd(&w) % 64 == 0)
-				*b = *a + world_rnd(&w) % 96;  /* close by */
-			r = finger_step(&w, a);
-			for (int j = 0; j < 2 && r == PASS; j++)
-				r = check_lookups(&w, *b - 8 + world_rnd(&w) % 24);
-		}
-		if (r != PASS)
-			fprintf(stderr, "  seed %" PRIu64 " op %ld\n", s, i);
-		world_free(&w);
-		CHECK(r);
-		if (as_bytes_in_use != before)
-			FAILF("leak: %zu bytes", as_bytes_in_use - before);
-	}
+	for (uint64_t s = 1; s <= 3; s++)
+		CHECK(finger_run(500 + s, true));
 	return PASS;
 }
