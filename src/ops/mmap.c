@@ -189,7 +189,8 @@ static void mmap_populate(struct mmap_op *op, uint64_t a, uint64_t vm_flags)
  * mmap_region() (mm/vma.c __mmap_region): everything after the address is
  * known.  Return: 0 or the errno; *out the address.
  */
-static int mmap_region(struct mmap_op *op, uint64_t a)
+static int mmap_region(struct mmap_op *op, uint64_t a,
+		       struct area_found *af)
 {
 	struct aspace *as = op->as;
 	struct vma_unmap u = { .start = a, .end = a + op->len,
@@ -214,6 +215,12 @@ static int mmap_region(struct mmap_op *op, uint64_t a)
 	if (err)
 		return err;
 
+	if (af->ok && af->lo <= a && a < af->hi) {
+		/* the address search already found vma_find(a) */
+		u.have_found = true;
+		u.found = af->next;
+		u.cur = &af->cur;
+	}
 	err = vma_unmap_gather(as, &u);
 	if (err)
 		return err;
@@ -227,13 +234,17 @@ static int mmap_region(struct mmap_op *op, uint64_t a)
 		op->vm_flags |= VM_ACCOUNT;
 	}
 
-	/* The old mappings go away now, whatever happens next. */
-	vma_unmap_commit(as, &u);
+	/* The old mappings go away now, whatever happens next.  Their tree
+	 * entries stay until the new VMA (or the merged neighbour) is stored
+	 * over [a, a + len): nothing below looks the tree up before that. */
+	vma_unmap_commit_over(as, &u);
 	if (accountable)
 		as->committed += u.naccount;    /* transferred, not freed */
 
 	err = mmap_hook(op, f);
 	if (err) {
+		if (u.count)
+			vma_tree_erase(as, a, a + op->len);
 		if (accountable) {
 			/* Linux gives back the new charge only: the pages
 			 * taken over from the removed VMAs stay charged */
@@ -297,6 +308,7 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 {
 	struct aspace *as = op->as;
 	uint64_t a, hsize = HPAGE_PMD_SIZE;
+	struct area_found af;   /* the search's lookup, for the gathering */
 	int pkey = 0, err;
 
 	if (op->pgoff & (PAGE_SIZE - 1))
@@ -365,9 +377,10 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 		op->file = op->own;
 	}
 
-	err = get_unmapped_area(as, op->file, !op->file &&
-				(op->flags & MAP_SHARED), op->addr, op->len,
-				op->pgoff, op->flags, 0, &a);
+	err = get_unmapped_area_found(as, op->file, !op->file &&
+				      (op->flags & MAP_SHARED), op->addr,
+				      op->len, op->pgoff, op->flags, 0, &a,
+				      &af);
 	if (err)
 		return err;
 	op->addr = a;           /* anonymous pgoff derives from it */
@@ -406,7 +419,7 @@ static int mmap_do(struct mmap_op *op, uint64_t *out)
 		if (file_is_hugetlb(op->file))
 			op->vm_flags |= VM_NORESERVE;
 	}
-	err = mmap_region(op, a);
+	err = mmap_region(op, a, &af);
 	if (err)
 		return err;
 	*out = a;

@@ -39,9 +39,35 @@ struct area_req {
 	uint64_t len, low, high, mask, off, start_gap;
 };
 
+/*
+ * The lookups below go through a caller's struct area_found when it has
+ * one, so the cursor is left on the VMA they found; area_note() records
+ * the addresses [lo, hi) for which that VMA is vma_find()'s answer.
+ */
+static const struct vma *area_find(const struct aspace *as,
+				   struct area_found *af, uint64_t addr)
+{
+	if (!af)
+		return vma_find(as, addr);
+	af->ok = false;
+	rtc_init(&af->cur, &as->tree);
+	return rtc_find(&af->cur, addr, NULL);
+}
+
+static void area_note(struct area_found *af, const struct vma *n,
+		      uint64_t lo, uint64_t hi)
+{
+	if (!af)
+		return;
+	af->next = (struct vma *)n;
+	af->lo = lo;
+	af->hi = hi;
+	af->ok = true;
+}
+
 /* mm/mmap.c unmapped_area(): lowest fit, then guard-gap retries. */
 static int area_lowest(const struct aspace *as, const struct area_req *r,
-		       uint64_t *out)
+		       uint64_t *out, struct area_found *af)
 {
 	uint64_t need = r->len + r->mask + r->start_gap;
 	uint64_t low = MAX(r->low, as->cfg.mmap_min_addr), gf, gl, cand;
@@ -55,13 +81,15 @@ static int area_lowest(const struct aspace *as, const struct area_req *r,
 			return -ENOMEM;
 		cand = gf + r->start_gap;
 		cand += (r->off - cand) & r->mask;
-		n = vma_find(as, gf);
+		n = area_find(as, af, gf);
 		if (n && (n->flags & VM_STARTGAP_FLAGS)) {
 			if (vm_start_gap(as, n) < cand + need - 1) {
 				low = n->end;
 				continue;
 			}
 		}
+		/* [gf, gl] is empty: n is vma_find() of all of it */
+		area_note(af, n, gf, gl + 1);
 		*out = cand;
 		return 0;
 	}
@@ -69,7 +97,7 @@ static int area_lowest(const struct aspace *as, const struct area_req *r,
 
 /* mm/mmap.c unmapped_area_topdown(): highest fit, top of the gap. */
 static int area_highest(const struct aspace *as, const struct area_req *r,
-			uint64_t *out)
+			uint64_t *out, struct area_found *af)
 {
 	uint64_t need = r->len + r->mask + r->start_gap;
 	uint64_t low = MAX(r->low, as->cfg.mmap_min_addr), high = r->high;
@@ -85,12 +113,13 @@ static int area_highest(const struct aspace *as, const struct area_req *r,
 		top = gl + 1;
 		cand = top - r->len;
 		cand -= (cand - r->off) & r->mask;
-		n = vma_find(as, top);
+		n = area_find(as, af, top);
 		if (n && (n->flags & VM_STARTGAP_FLAGS) &&
 		    vm_start_gap(as, n) < top) {
 			high = vm_start_gap(as, n);
 			continue;
 		}
+		area_note(af, n, gf, top);      /* [gf, top) is empty */
 		*out = cand;
 		return 0;
 	}
@@ -98,20 +127,24 @@ static int area_highest(const struct aspace *as, const struct area_req *r,
 
 /* The hint test shared by both layouts: fits below the next VMA's gap. */
 static bool hint_fits(const struct aspace *as, uint64_t addr, uint64_t len,
-		      uint64_t end)
+		      uint64_t end, struct area_found *af)
 {
 	const struct vma *v;
 
 	if (end - len < addr)
 		return false;
-	v = vma_find(as, addr);
-	return !v || addr + len <= vm_start_gap(as, v);
+	v = area_find(as, af, addr);
+	if (v && addr + len > vm_start_gap(as, v))
+		return false;
+	area_note(af, v, addr, addr + 1);
+	return true;
 }
 
 /* arch_get_unmapped_area() (x86 bottom-up). */
 static int search_bottomup(const struct aspace *as, uint64_t addr,
 			   uint64_t len, uint64_t off, uint64_t mask,
-			   int mflags, uint64_t vm_flags, uint64_t *out)
+			   int mflags, uint64_t vm_flags, uint64_t *out,
+			   struct area_found *af)
 {
 	struct area_req r = { .len = len, .mask = mask, .off = off };
 
@@ -130,19 +163,20 @@ static int search_bottomup(const struct aspace *as, uint64_t addr,
 		return -ENOMEM;
 	if (addr) {
 		addr = PAGE_ALIGN(addr);
-		if (hint_fits(as, addr, len, r.high)) {
+		if (hint_fits(as, addr, len, r.high, af)) {
 			*out = addr;
 			return 0;
 		}
 	}
 	r.start_gap = (vm_flags & VM_SHADOW_STACK) ? PAGE_SIZE : 0;
-	return area_lowest(as, &r, out);
+	return area_lowest(as, &r, out, af);
 }
 
 /* arch_get_unmapped_area_topdown() (x86). */
 static int search_topdown(const struct aspace *as, uint64_t addr,
 			  uint64_t len, uint64_t off, uint64_t mask,
-			  int mflags, uint64_t vm_flags, uint64_t *out)
+			  int mflags, uint64_t vm_flags, uint64_t *out,
+			  struct area_found *af)
 {
 	uint64_t ts = as->cfg.task_size, hint = addr;
 	struct area_req r = { .len = len, .mask = mask, .off = off };
@@ -157,7 +191,7 @@ static int search_topdown(const struct aspace *as, uint64_t addr,
 		goto bottomup;
 	if (addr) {
 		addr &= PAGE_MASK;
-		if (hint_fits(as, addr, len, ts)) {
+		if (hint_fits(as, addr, len, ts, af)) {
 			*out = addr;
 			return 0;
 		}
@@ -165,21 +199,22 @@ static int search_topdown(const struct aspace *as, uint64_t addr,
 	r.low = (mflags & ASPACE_MAP_ABOVE4G) ? (4ull << 30) : PAGE_SIZE;
 	r.high = as->mmap_base;
 	r.start_gap = (vm_flags & VM_SHADOW_STACK) ? PAGE_SIZE : 0;
-	if (!area_highest(as, &r, out))
+	if (!area_highest(as, &r, out, af))
 		return 0;
 bottomup:
-	return search_bottomup(as, hint, len, off, mask, mflags, 0, out);
+	return search_bottomup(as, hint, len, off, mask, mflags, 0, out, af);
 }
 
 /* mm_get_unmapped_area_vmflags(). */
 static int search(const struct aspace *as, uint64_t addr, uint64_t len,
 		  uint64_t off, uint64_t mask, int mflags, uint64_t vm_flags,
-		  uint64_t *out)
+		  uint64_t *out, struct area_found *af)
 {
 	if (as->topdown)
 		return search_topdown(as, addr, len, off, mask, mflags,
-				      vm_flags, out);
-	return search_bottomup(as, addr, len, off, mask, mflags, vm_flags, out);
+				      vm_flags, out, af);
+	return search_bottomup(as, addr, len, off, mask, mflags, vm_flags, out,
+			       af);
 }
 
 /*
@@ -188,7 +223,7 @@ static int search(const struct aspace *as, uint64_t addr, uint64_t len,
  */
 static int search_thp(const struct aspace *as, uint64_t addr, uint64_t len,
 		      uint64_t off, int mflags, uint64_t vm_flags,
-		      uint64_t *out)
+		      uint64_t *out, struct area_found *af)
 {
 	uint64_t size = HPAGE_PMD_SIZE, off_end = off + len;
 	uint64_t off_align = (off + size - 1) & ~(size - 1);
@@ -198,7 +233,7 @@ static int search_thp(const struct aspace *as, uint64_t addr, uint64_t len,
 		return -1;
 	if (len_pad < len || off + len_pad < off)
 		return -1;
-	if (search(as, addr, len_pad, off, 0, mflags, vm_flags, &ret))
+	if (search(as, addr, len_pad, off, 0, mflags, vm_flags, &ret, af))
 		return -1;
 	if (ret == addr) {
 		*out = addr;
@@ -216,7 +251,8 @@ static int search_thp(const struct aspace *as, uint64_t addr, uint64_t len,
 /* hugetlbfs placement: huge page alignment, hint aligned up. */
 static int search_hugetlb(const struct aspace *as,
 			  const struct aspace_file *f, uint64_t addr,
-			  uint64_t len, int mflags, uint64_t *out)
+			  uint64_t len, int mflags, uint64_t *out,
+			  struct area_found *af)
 {
 	uint64_t hmask = file_huge_size(f) - 1;
 
@@ -230,12 +266,12 @@ static int search_hugetlb(const struct aspace *as,
 	}
 	if (addr) {
 		addr = (addr + hmask) & ~hmask;
-		if (addr && hint_fits(as, addr, len, as->cfg.task_size)) {
+		if (addr && hint_fits(as, addr, len, as->cfg.task_size, af)) {
 			*out = addr;
 			return 0;
 		}
 	}
-	return search(as, 0, len, 0, hmask, mflags & ~MAP_FIXED, 0, out);
+	return search(as, 0, len, 0, hmask, mflags & ~MAP_FIXED, 0, out, af);
 }
 
 int get_unmapped_area(const struct aspace *as, const struct aspace_file *file,
@@ -243,35 +279,49 @@ int get_unmapped_area(const struct aspace *as, const struct aspace_file *file,
 		      uint64_t pgoff, int mflags, uint64_t vm_flags,
 		      uint64_t *out /* OUT */)
 {
+	return get_unmapped_area_found(as, file, shared_anon, addr, len, pgoff,
+				       mflags, vm_flags, out, NULL);
+}
+
+int get_unmapped_area_found(const struct aspace *as,
+			    const struct aspace_file *file, bool shared_anon,
+			    uint64_t addr, uint64_t len, uint64_t pgoff,
+			    int mflags, uint64_t vm_flags,
+			    uint64_t *out /* OUT */,
+			    struct area_found *af /* OUT, may be NULL */)
+{
 	uint64_t a = 0, ts = as->cfg.task_size;
 	int err;
 
+	if (af)
+		af->ok = false;
 	if (len > ts)
 		return -ENOMEM;
 	if (!file)
 		pgoff = 0;
 	if (file && file->desc.kind == ASPACE_FILE_HUGETLB) {
-		err = search_hugetlb(as, file, addr, len, mflags, &a);
+		err = search_hugetlb(as, file, addr, len, mflags, &a, af);
 	} else if (file && (file->desc.kind == ASPACE_FILE_REGULAR ||
 			    (file->desc.kind == ASPACE_FILE_DEVZERO &&
 			     !shared_anon && !(mflags & MAP_SHARED)))) {
 		/* thp_get_unmapped_area(): ext4 and private /dev/zero */
 		err = 0;
 		if (search_thp(as, addr, len, pgoff << PAGE_SHIFT, mflags,
-			       vm_flags, &a))
+			       vm_flags, &a, af))
 			err = search(as, addr, len, pgoff << PAGE_SHIFT, 0,
-				     mflags, vm_flags, &a);
+				     mflags, vm_flags, &a, af);
 	} else if (file || shared_anon) {
 		/* shmem (huge=never), SysV, drivers: the mm default */
 		err = search(as, addr, len, pgoff << PAGE_SHIFT, 0, mflags,
-			     vm_flags, &a);
+			     vm_flags, &a, af);
 	} else if (!addr && (len & (HPAGE_PMD_SIZE - 1)) == 0) {
 		/* large anonymous mappings are THP aligned */
 		err = 0;
-		if (search_thp(as, addr, len, 0, mflags, vm_flags, &a))
-			err = search(as, addr, len, 0, 0, mflags, vm_flags, &a);
+		if (search_thp(as, addr, len, 0, mflags, vm_flags, &a, af))
+			err = search(as, addr, len, 0, 0, mflags, vm_flags, &a,
+				     af);
 	} else {
-		err = search(as, addr, len, 0, 0, mflags, vm_flags, &a);
+		err = search(as, addr, len, 0, 0, mflags, vm_flags, &a, af);
 	}
 	if (err)
 		return err;

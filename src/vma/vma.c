@@ -347,8 +347,9 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 
 	if ((a->flags & VM_SPECIAL) || (!prev && !next))
 		return NULL;
-	left = vma_can_merge_left(as, prev, start, a);
-	right = !expand_only && vma_can_merge_right(as, next, start, end, a) &&
+	left = prev && merge_ok(as, prev, true, start, start, a);
+	right = !expand_only && next &&
+		merge_ok(as, next, false, start, end, a) &&
 		(!left || anon_pair_ok(prev, next));
 	if (!left && !right)
 		return NULL;
@@ -466,18 +467,21 @@ static struct vma *modify_merge(struct aspace *as, struct vma *v,
 	if ((a->flags & VM_SPECIAL) || (!left_side && !right_side))
 		return NULL;            /* strictly inside never merges */
 	if (left_side) {
+		prev = c ? rtc_prev(c, NULL) : vma_prev(as, v);
+		ml = prev && merge_ok(as, prev, true, start, start, a);
+		/* back onto v for the next step (a step is cheaper than
+		 * copying the cursor); before the first VMA the cursor is
+		 * on no entry and cannot step */
 		if (c && right_side) {
-			struct rt_cursor pc = *c;   /* c stays on v for next */
-
-			prev = rtc_prev(&pc, NULL);
-		} else {
-			prev = c ? rtc_prev(c, NULL) : vma_prev(as, v);
+			if (prev)
+				rtc_next(c, NULL);
+			else
+				c = NULL;
 		}
-		ml = vma_can_merge_left(as, prev, start, a);
 	}
 	if (right_side) {
 		next = c ? rtc_next(c, NULL) : vma_next(as, v);
-		mr = vma_can_merge_right(as, next, start, end, a) &&
+		mr = next && merge_ok(as, next, false, start, end, a) &&
 			(!ml || anon_pair_ok(prev, next));
 	}
 	if (!ml && !mr)
@@ -550,23 +554,27 @@ int vma_modify_at(struct aspace *as, struct vma **vp /* IN/OUT */,
 		  const struct vma_xattr *x, struct rt_cursor *c)
 {
 	struct vma *v = *vp, *res;
-	struct vma_attrs a = {
-		.flags = flags,
-		.file = v->file,
-		.pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT),
-		.anon = v->anon,
-		.x = x ? *x : vma_xattr_get(v),
-		.modify = true,
-	};
 	int err;
 
 	ASSERT(v->start <= start && start < end && end <= v->end);
 	ASSERT(!c || rtc_entry(c, NULL) == v);
-	res = modify_merge(as, v, start, end, &a, c);
-	if (res) {
-		res->flags = flags | (res->flags & as_sticky_bits(as));
-		*vp = res;
-		return 0;
+	/* a piece strictly inside v never merges: no attributes needed */
+	if (start == v->start || end == v->end) {
+		struct vma_attrs a = {
+			.flags = flags,
+			.file = v->file,
+			.pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT),
+			.anon = v->anon,
+			.x = x ? *x : vma_xattr_get(v),
+			.modify = true,
+		};
+
+		res = modify_merge(as, v, start, end, &a, c);
+		if (res) {
+			res->flags = flags | (res->flags & as_sticky_bits(as));
+			*vp = res;
+			return 0;
+		}
 	}
 	/* (f) no merge: split off what lies outside the piece. */
 	if (v->start < start) {
@@ -665,7 +673,8 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 	return 0;
 }
 
-void vma_unmap_commit(struct aspace *as, struct vma_unmap *u)
+/* vma_unmap_commit() with the tree erase optional (@erase). */
+static void unmap_commit(struct aspace *as, struct vma_unmap *u, bool erase)
 {
 	struct vma *w = u->first, *nx;
 	uint64_t start, end;
@@ -684,7 +693,23 @@ void vma_unmap_commit(struct aspace *as, struct vma_unmap *u)
 			break;
 		w = nx;
 	}
-	tree_store(as, start, end, NULL);
+	if (erase)
+		tree_store(as, start, end, NULL);
 	vma_guard_remove(as, start, end);       /* markers go with the pages */
 	u->first = u->last = NULL;
+}
+
+void vma_unmap_commit(struct aspace *as, struct vma_unmap *u)
+{
+	unmap_commit(as, u, true);
+}
+
+void vma_unmap_commit_over(struct aspace *as, struct vma_unmap *u)
+{
+	unmap_commit(as, u, false);
+}
+
+void vma_tree_erase(struct aspace *as, uint64_t start, uint64_t end)
+{
+	tree_store(as, start, end, NULL);
 }

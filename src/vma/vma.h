@@ -382,7 +382,9 @@ void vma_insert(struct aspace *as, struct vma *v);
  * emptiness of [v->start, v->end) is checked against it instead of a
  * fresh descent.  Same effect as vma_insert().
  * Assumes: the tree unchanged since that lookup but for erasures inside
- *          [v->start, v->end); 1 store reserved.
+ *          [v->start, v->end), or entries there of VMAs that
+ *          vma_unmap_commit_over() freed (the store replaces them);
+ *          1 store reserved.
  * Cannot fail.  O(log n): the store only.
  */
 void vma_insert_before(struct aspace *as, struct vma *v,
@@ -668,6 +670,21 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u);
  */
 void vma_unmap_commit(struct aspace *as, struct vma_unmap *u);
 
+/*
+ * vma_unmap_commit_over() - vma_unmap_commit() for a caller that stores a
+ * VMA over all of [u->start, u->end) next (mmap replacing what was there:
+ * one store instead of an erase and a store).  Everything but the erase:
+ * the gathered VMAs are freed while their tree entries stay, so between
+ * this and that store the caller makes no lookup, and on a failure in
+ * between it erases the range with vma_tree_erase(as, u->start, u->end).
+ * Cannot fail (no store).  O(k).
+ */
+void vma_unmap_commit_over(struct aspace *as, struct vma_unmap *u);
+
+/* vma_tree_erase() - erase [start, end) from the tree (the VMAs there are
+ * the caller's).  Cannot fail (1 store reserved).  O(log n). */
+void vma_tree_erase(struct aspace *as, uint64_t start, uint64_t end);
+
 /* ---------------------------------------------------------------------- */
 /* Address selection (spec/03 §4)                                          */
 /* ---------------------------------------------------------------------- */
@@ -693,6 +710,31 @@ int get_unmapped_area(const struct aspace *as, const struct aspace_file *file,
 		      bool shared_anon, uint64_t addr, uint64_t len,
 		      uint64_t pgoff, int mflags, uint64_t vm_flags,
 		      uint64_t *out /* OUT */);
+
+/*
+ * What the address search looked up on its way: for every address a in
+ * [lo, hi), vma_find(a) is @next, and @cur is a cursor on it (valid while
+ * the tree is unchanged).  @ok false: nothing recorded.
+ */
+struct area_found {
+	bool ok;
+	uint64_t lo, hi;
+	struct vma *next;
+	struct rt_cursor cur;
+};
+
+/*
+ * get_unmapped_area_found() - get_unmapped_area(), also recording in *@af
+ * (NULL: not) the lookup it made near the chosen address, so that mmap
+ * can start its gathering there instead of descending again.  Same
+ * result and errors as get_unmapped_area().  Cost: O(log n).
+ */
+int get_unmapped_area_found(const struct aspace *as,
+			    const struct aspace_file *file, bool shared_anon,
+			    uint64_t addr, uint64_t len, uint64_t pgoff,
+			    int mflags, uint64_t vm_flags,
+			    uint64_t *out /* OUT */,
+			    struct area_found *af /* OUT, may be NULL */);
 
 /* as_default_mmap_base() - mmap_base without randomisation (03 §4.7). */
 uint64_t as_default_mmap_base(const struct aspace_config *cfg);

@@ -171,3 +171,69 @@ TEST(vma_fastpath_stat_move_matches_two_accounts)
 	aspace_free(b);
 	return PASS;
 }
+
+/*
+ * get_unmapped_area_found() chooses what get_unmapped_area() chooses, and
+ * what it records holds: vma_find(a) is af.next for every a in
+ * [af.lo, af.hi) and the cursor is on it (mmap's gathering starts there).
+ * Random layouts with stack-like (VM_GROWSDOWN) VMAs for the guard-gap
+ * retries, both layouts, hints, lengths and MAP_32BIT.
+ */
+TEST(vma_fastpath_area_found_matches_lookup)
+{
+	unsigned round, i, noted = 0;
+
+	for (round = 0; round < 8; round++) {
+		struct aspace_config cfg;
+		struct aspace *as;
+
+		aspace_config_init(&cfg);
+		cfg.legacy_layout = round & 1;
+		as = aspace_new(&cfg);
+		ASSERT_TRUE(as != NULL);
+		for (i = 0; i < 300; i++) {
+			uint64_t out, n = 1 + fp_rnd() % 64;
+			int fl = MAP_PRIVATE | MAP_ANONYMOUS;
+
+			if (fp_rnd() % 8 == 0)
+				fl |= MAP_GROWSDOWN;
+			if (aspace_mmap(as, 0, PG(n), PROT_READ, fl, NULL, 0,
+					&out) == 0 && fp_rnd() % 3 == 0)
+				aspace_munmap(as, out + PG(fp_rnd() % n), PG(1));
+		}
+		for (i = 0; i < 3000; i++) {
+			struct area_found af;
+			uint64_t want = 0, got = 0, len = PG(1 + fp_rnd() % 600);
+			uint64_t hint = fp_rnd() % 2 ? 0 :
+				(fp_rnd() % cfg.task_size) & ~0xfffull;
+			int fl = MAP_PRIVATE | MAP_ANONYMOUS |
+				(fp_rnd() % 16 == 0 ? 0x40 /* MAP_32BIT */ : 0);
+			int e1, e2;
+
+			if (fp_rnd() % 8 == 0)
+				len = 2ull << 20;       /* THP-aligned search */
+			e1 = get_unmapped_area(as, NULL, false, hint, len, 0, fl,
+					       0, &want);
+			e2 = get_unmapped_area_found(as, NULL, false, hint, len,
+						     0, fl, 0, &got, &af);
+			ASSERT_EQ(e1, e2);
+			if (e1)
+				continue;
+			ASSERT_EQ(want, got);
+			if (!af.ok)
+				continue;
+			ASSERT_TRUE(af.lo < af.hi);
+			ASSERT_TRUE(vma_find(as, af.lo) == af.next);
+			ASSERT_TRUE(vma_find(as, af.hi - 1) == af.next);
+			ASSERT_TRUE(vma_find(as, af.lo + fp_rnd() %
+					     (af.hi - af.lo)) == af.next);
+			if (af.next)
+				ASSERT_TRUE(rtc_entry(&af.cur, NULL) == af.next);
+			if (af.lo <= got && got < af.hi)
+				noted++;
+		}
+		aspace_free(as);
+	}
+	ASSERT_TRUE(noted > 1000);      /* mmap's case was exercised */
+	return PASS;
+}
