@@ -12,6 +12,8 @@
 
 static void info_of(const struct vma *v, struct aspace_vma_info *out)
 {
+	const struct vma_ext *x = v->ext;
+
 	out->start = v->start;
 	out->end = v->end;
 	out->pgoff = v->pgoff;
@@ -20,15 +22,31 @@ static void info_of(const struct vma *v, struct aspace_vma_info *out)
 	out->kind = (enum aspace_vma_kind)v->kind;
 	out->anon_id = ANON_ID(v->anon);
 	out->anon_forked = ANON_FORKED(v->anon);
-	out->anon_name = v->ext && v->ext->name ? v->ext->name->s : NULL;
-	out->origin = v->ext ? v->ext->origin : 0;
-	out->last_change = v->ext ? v->ext->last_change : 0;
+	if (!x) {                       /* the common case: no extension */
+		out->anon_name = NULL;
+		out->origin = 0;
+		out->last_change = 0;
+		return;
+	}
+	out->anon_name = x->name ? x->name->s : NULL;
+	out->origin = x->origin;
+	out->last_change = x->last_change;
 }
 
+/*
+ * aspace_find_vma() - find_vma(): the first VMA ending above @addr.
+ * @as:   the address space.
+ * @addr: any address.
+ * @out:  that VMA's attributes.
+ *
+ * Assumes: nothing.
+ * Return:  0, or -ENOENT when no VMA ends above @addr.
+ * Cost:    O(log n): one tree descent (rt_find, as vma_find()).
+ */
 int aspace_find_vma(const struct aspace *as, uint64_t addr,
 		    struct aspace_vma_info *out /* OUT */)
 {
-	const struct vma *v = vma_find(as, addr);
+	const struct vma *v = rt_find(&as->tree, addr, NULL);
 
 	if (!v)
 		return -ENOENT;
@@ -36,10 +54,21 @@ int aspace_find_vma(const struct aspace *as, uint64_t addr,
 	return 0;
 }
 
+/*
+ * aspace_vma_at() - the VMA containing @addr (vma_lookup()).
+ * @as:   the address space.
+ * @addr: any address.
+ * @out:  that VMA's attributes.
+ *
+ * Assumes: nothing.
+ * Return:  0, or -ENOENT when no VMA contains @addr.
+ * Cost:    O(log n): one tree descent (rt_load, as vma_lookup()), then
+ *          the VMA's one or two cache lines.
+ */
 int aspace_vma_at(const struct aspace *as, uint64_t addr,
 		  struct aspace_vma_info *out /* OUT */)
 {
-	const struct vma *v = vma_lookup(as, addr);
+	const struct vma *v = rt_load(&as->tree, addr, NULL);
 
 	if (!v)
 		return -ENOENT;
@@ -47,15 +76,29 @@ int aspace_vma_at(const struct aspace *as, uint64_t addr,
 	return 0;
 }
 
+/*
+ * aspace_for_each_vma() - call @fn for every VMA that find_vma(@lo) and
+ * its successors give while they start below @hi, in address order.
+ * @fn:  gets each VMA's attributes; must not modify @as (the walk holds a
+ *       cursor on the tree).
+ *
+ * Assumes: nothing.
+ * Return:  0, or the first non-zero value @fn returned (the walk stops).
+ * Cost:    O(log n + k) for k VMAs.
+ */
 int aspace_for_each_vma(const struct aspace *as, uint64_t lo, uint64_t hi,
 			int (*fn)(const struct aspace_vma_info *v, void *arg),
 			void *arg)
 {
 	struct aspace_vma_info info;
 	const struct vma *v;
+	struct rt_cursor c;
 	int r;
 
-	for (v = vma_find(as, lo); v && v->start < hi; v = vma_next(as, v)) {
+	/* A cursor walk: O(log n + k), not a descent per VMA. */
+	rtc_init(&c, &as->tree);
+	for (v = rtc_find(&c, lo, NULL); v && v->start < hi;
+	     v = rtc_next(&c, NULL)) {
 		info_of(v, &info);
 		r = fn(&info, arg);
 		if (r)
@@ -71,16 +114,27 @@ int aspace_for_each_vma(const struct aspace *as, uint64_t lo, uint64_t hi,
 		return -EUCLEAN;					\
 	} while (0)
 
+/*
+ * aspace_validate() - check every invariant: the tree (rt_check), each
+ * VMA's range against its entry, order, alignment, the counters against
+ * the sums of the VMAs, no empty extension, the guard markers.
+ *
+ * Assumes: nothing.
+ * Return:  0, or -EUCLEAN after printing the first violation to stderr.
+ * Cost:    O(n) (a cursor walk) plus rt_check and guard_check.
+ */
 int aspace_validate(const struct aspace *as)
 {
 	uint64_t n = 0, total = 0, data = 0, exec = 0, stack = 0, locked = 0;
 	uint64_t acct = 0, prev_end = 0;
 	const struct vma *v;
+	struct rt_cursor c;
 	struct rt_entry e;
 
 	if (rt_check(&as->tree))
 		BAD("range tree check failed");
-	for (v = rt_find(&as->tree, 0, &e); v; v = rt_next(&as->tree, e.first, &e)) {
+	rtc_init(&c, &as->tree);
+	for (v = rtc_find(&c, 0, &e); v; v = rtc_next(&c, &e)) {
 		uint64_t p = vma_pages(v);
 
 		if (e.first != v->start || e.last != v->end - 1)
