@@ -363,7 +363,7 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
 		.file = v->file,
 		.pgoff = v->pgoff + ((op->addr - v->start) >> PAGE_SHIFT),
 		.anon = v->anon,
-		.x = vma_xattr_of(v),
+		.x = vma_xattr_get(v),
 		/* vmg.copied_from: a forked source refuses to give its
 		 * anon_vma to a target without one, as a modified piece */
 		.modify = true,
@@ -406,7 +406,7 @@ static struct vma *mremap_copy_vma(struct mremap_op *op)
  */
 static void mremap_drop_uffd(struct aspace *as, struct vma *n)
 {
-	struct vma_xattr x = vma_xattr_of(n);
+	struct vma_xattr x = vma_xattr_get(n);
 
 	if (!x.uffd_ctx)
 		return;
@@ -465,7 +465,8 @@ static void mremap_unmap_source(struct mremap_op *op)
 		vma_unmap_commit(as, &u);
 		return;
 	}
-	err = mremap_munmap(as, op->addr, op->old_len, NULL);
+	/* op->vma is live; when it still contains addr it is vma_find(addr) */
+	err = mremap_munmap(as, op->addr, op->old_len, v);
 	if (err) {
 		/* old_len 0 (shared "duplicate"): nothing is unmapped and
 		 * the kernel re-credits the pages it did not unmap. */
@@ -638,7 +639,7 @@ static int mremap_expand_in_place(struct mremap_op *op)
 		.file = v->file,
 		.pgoff = v->pgoff + vma_pages(v),
 		.anon = v->anon,
-		.x = vma_xattr_of(v),
+		.x = vma_xattr_get(v),
 	};
 
 	if ((v->flags & VM_ACCOUNT) && as_charge(as, npages))
@@ -699,7 +700,7 @@ static int mremap_at(struct mremap_op *op)
  */
 static bool mremap_multi_allowed(const struct vma *v)
 {
-	if ((v->flags & VM_UFFD_FLAGS) || vma_xattr_of(v).uffd_ctx)
+	if ((v->flags & VM_UFFD_FLAGS) || vma_xattr_get(v).uffd_ctx)
 		return false;
 	if (!v->file)
 		return true;
@@ -747,7 +748,7 @@ static int mremap_pure_move(struct mremap_op *op, struct vma *first,
 			return -EFAULT;         /* hole at the start */
 		last_end = v->end;
 		piece.vma = v;
-		if (!mremap_multi_allowed(v) && (seen || v->end < end))
+		if ((seen || v->end < end) && !mremap_multi_allowed(v))
 			return -EFAULT;
 		err = mremap_check_vma(&piece);
 		if (!err)
