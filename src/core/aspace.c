@@ -265,11 +265,9 @@ int as_reserve(struct aspace *as, unsigned nvmas, unsigned nexts,
 
 void as_unreserve(struct aspace *as)
 {
-	rt_unreserve(&as->tree);
 	/* with nothing reserved and no spare node, rt_unreserve() of the
-	 * guard tree would change nothing (the common case: no guards) */
-	if (as->guards.reserved || as->guards.nspare)
-		rt_unreserve(&as->guards);
+	 * guard tree changes nothing (the common case: no guards) */
+	as_unreserve_fast(as);
 }
 
 /* ---------------------------------------------------------------------- */

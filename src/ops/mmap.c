@@ -211,7 +211,7 @@ static int mmap_region(struct mmap_op *op, uint64_t a,
 			return as_oom(as);
 	}
 	/* Reserve: two gathering splits, the new VMA, their extensions. */
-	err = as_reserve(as, 3, 3, 6);
+	err = as_reserve_fast(as, 3, 3, 6);
 	if (err)
 		return err;
 
@@ -457,6 +457,6 @@ int aspace_mmap(struct aspace *as, uint64_t addr, uint64_t len, int prot,
 		as->exec_only_pkey = pkey;
 		as->next_shmem_ino = ino;
 	}
-	as_unreserve(as);
+	as_unreserve_fast(as);
 	return as_finish(as, err);
 }

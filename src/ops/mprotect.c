@@ -144,7 +144,7 @@ static int mprotect_do(struct aspace *as, uint64_t start, uint64_t len,
 		if (w->end >= end)
 			break;
 	}
-	err = as_reserve(as, VMA_MODIFY_VMAS, VMA_MODIFY_EXTS,
+	err = as_reserve_fast(as, VMA_MODIFY_VMAS, VMA_MODIFY_EXTS,
 			 (unsigned)MIN(k + 2, 1u << 30));
 	if (err)
 		return err;
@@ -210,7 +210,7 @@ int aspace_pkey_mprotect(struct aspace *as, uint64_t start, uint64_t len,
 
 	as_begin(as);
 	err = mprotect_do(as, start, len, prot, pkey);
-	as_unreserve(as);
+	as_unreserve_fast(as);
 	return as_finish(as, err);
 }
 

@@ -39,7 +39,7 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 	v = rtc_find(&c, addr, NULL);
 	if (!v || v->start >= u.end)
 		return 0;
-	err = as_reserve(as, 2, 2, 4);      /* does not touch the tree */
+	err = as_reserve_fast(as, 2, 2, 4);      /* does not touch the tree */
 	u.have_found = true;
 	u.found = v;
 	u.cur = &c;
@@ -47,6 +47,6 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 		err = vma_unmap_gather(as, &u);
 	if (!err)
 		vma_unmap_commit(as, &u);
-	as_unreserve(as);
+	as_unreserve_fast(as);
 	return as_finish(as, err);
 }

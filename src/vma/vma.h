@@ -312,6 +312,28 @@ void as_unreserve(struct aspace *as);
 int as_oom(struct aspace *as);
 
 /*
+ * as_reserve_fast()/as_unreserve_fast() - as_reserve()/as_unreserve()
+ * with the common case inlined: the pools already hold the VMAs and
+ * extensions and no guard markers exist, so only the tree's reservation
+ * (itself inline while its spares suffice) is left.  Same contracts.
+ */
+static inline int as_reserve_fast(struct aspace *as, unsigned nvmas,
+				  unsigned nexts, unsigned nstores)
+{
+	if (as->nfree_vmas >= nvmas && as->nfree_exts >= nexts && nstores &&
+	    !rt_count(&as->guards))
+		return rt_reserve(&as->tree, nstores) ? as_oom(as) : 0;
+	return as_reserve(as, nvmas, nexts, nstores);
+}
+
+static inline void as_unreserve_fast(struct aspace *as)
+{
+	rt_unreserve(&as->tree);
+	if (as->guards.reserved || as->guards.nspare)
+		rt_unreserve(&as->guards);
+}
+
+/*
  * as_begin()/as_finish() - bracket every public mutating call: as_finish()
  * sets last_oom for a failing call (true iff as_oom() ran in between) and
  * returns @err.  Cannot fail.
