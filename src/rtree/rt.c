@@ -18,30 +18,55 @@
 /* ------------------------------------------------------------------ */
 /* summaries and spares                                                */
 
+#define MAX_U64(a, b) ((a) > (b) ? (a) : (b))
+
+/*
+ * Two slots a round, and the distances first - last (the gap plus one,
+ * at least 1 between disjoint sorted entries) compared instead of the
+ * gaps: this rescan runs whenever a store removes a node's largest gap
+ * (a mapping placed in the big free area does so at every level), and
+ * this way it costs about two thirds of the plain loop's instructions.
+ */
 void rt_summarise(const struct rt_node *nd, bool leaf, struct rt_item *s)
 {
-	uint64_t gap = 0, g;
+	uint64_t dist = 1, d0, d1;
 	unsigned i, n = nd->n;
 
 	ASSERT(n > 0);
 	if (leaf) {
 		s->first = nd->l.fv[0].first;
 		s->last = nd->l.last[n - 1];
-		for (i = 1; i < n; i++) {
-			g = rt_gap_between(nd->l.last[i - 1], nd->l.fv[i].first);
-			gap = g > gap ? g : gap;
+		for (i = 1; i + 1 < n; i += 2) {
+			d0 = nd->l.fv[i].first - nd->l.last[i - 1];
+			d1 = nd->l.fv[i + 1].first - nd->l.last[i];
+			dist = MAX_U64(dist, d0);
+			dist = MAX_U64(dist, d1);
 		}
+		if (i < n) {
+			d0 = nd->l.fv[i].first - nd->l.last[i - 1];
+			dist = MAX_U64(dist, d0);
+		}
+		s->gap = dist - 1;
 	} else {
+		uint64_t gap = nd->i.gap[0];
+
 		s->first = nd->i.first[0];
 		s->last = nd->i.last[n - 1];
-		gap = nd->i.gap[0];
-		for (i = 1; i < n; i++) {
-			g = rt_gap_between(nd->i.last[i - 1], nd->i.first[i]);
-			gap = g > gap ? g : gap;
-			gap = nd->i.gap[i] > gap ? nd->i.gap[i] : gap;
+		for (i = 1; i + 1 < n; i += 2) {
+			d0 = nd->i.first[i] - nd->i.last[i - 1];
+			d1 = nd->i.first[i + 1] - nd->i.last[i];
+			dist = MAX_U64(dist, d0);
+			dist = MAX_U64(dist, d1);
+			gap = MAX_U64(gap, nd->i.gap[i]);
+			gap = MAX_U64(gap, nd->i.gap[i + 1]);
 		}
+		if (i < n) {
+			d0 = nd->i.first[i] - nd->i.last[i - 1];
+			dist = MAX_U64(dist, d0);
+			gap = MAX_U64(gap, nd->i.gap[i]);
+		}
+		s->gap = MAX_U64(gap, dist - 1);
 	}
-	s->gap = gap;
 	s->ptr = NULL;
 }
 

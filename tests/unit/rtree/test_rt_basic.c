@@ -270,3 +270,95 @@ TEST(rt_reserve_worst_case)
 	ASSERT_EQ(as_bytes_in_use, before);
 	return PASS;
 }
+
+/*
+ * Lookup, then store at the same spot (what a VMA operation does): the
+ * lookup leaves a finger on the leaf it reached (rt_load, rt_find,
+ * rt_find_rev in turn), and the store after it starts from that finger
+ * instead of descending (or from the other finger, when that one is on
+ * the same leaf and its range holds the store).  A descent would write
+ * its path into the least recently used finger with a range widened to
+ * the neighbouring leaves, so "the current finger is one of the two the
+ * lookup left, unchanged" shows the store did not descend.  Also the
+ * reservation fast path: with the spares on hand, rt_reserve() allocates
+ * nothing.
+ */
+TEST(rt_lookup_then_store_reuses_finger)
+{
+	struct rt_tree t;
+	struct rt_entry e;
+	uint64_t i, n = 20000, rng = 7, hits = 0;
+
+	rt_init(&t);
+	rt_set_keep(&t, 7);
+	for (i = 0; i < n; i++)   /* one-page entries, one-page gaps */
+		ASSERT_EQ(rt_store(&t, 2 * i * 4096, (2 * i + 1) * 4096 - 1,
+				   V(16 * (i + 1))), 0);
+	ASSERT_TRUE(t.height >= 3);
+	/* fill the pool kept between operations (rt_set_keep) once */
+	ASSERT_EQ(rt_reserve(&t, 1), 0);
+	rt_unreserve(&t);
+	for (i = 0; i < 3000; i++) {
+		uint64_t k, x, h = t.height - 1;
+		struct rt_finger was[2];
+		const struct rt_finger *f;
+		void *v;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		k = 1 + (rng >> 33) % (n - 2);
+		x = 2 * k * 4096 + ((rng >> 20) % 4096);
+		switch (i % 3) {
+		case 0:
+			v = rt_load(&t, x, &e);
+			break;
+		case 1:
+			v = rt_find(&t, x, &e);
+			break;
+		default:
+			v = rt_find_rev(&t, x, &e);
+			break;
+		}
+		ASSERT_TRUE(v != NULL);
+		ASSERT_TRUE(e.first <= x && x <= e.last);
+		f = &t.f[t.fcur];
+		ASSERT_TRUE(f->lo <= e.first && e.last <= f->hi);
+		memcpy(was, t.f, sizeof(was));
+
+		/* split the entry at x (mprotect of its upper part) */
+		if (x > e.first) {
+			size_t bytes = rt_bytes(&t);
+			/* a full leaf splits: that store rebalances */
+			bool full = f->node[h]->n == RT_LEAF_CAP;
+
+			oom_fail_nth(0);        /* no allocation may happen */
+			ASSERT_EQ(rt_reserve(&t, 1), 0);
+			ASSERT_TRUE(!oom_fired());
+			ASSERT_EQ(rt_store(&t, x, e.last, V(8)), 0);
+			oom_disarm();
+			ASSERT_EQ(rt_bytes(&t), bytes);
+			ASSERT_EQ(rt_count(&t), n + 1);
+			f = &t.f[t.fcur];
+			if (!full && (f->node[h] != was[t.fcur].node[h] ||
+			    f->lo != was[t.fcur].lo || f->hi != was[t.fcur].hi))
+				FAILF("store after lookup %" PRIu64 " descended"
+				      " (x %" PRIx64 ", entry %" PRIx64 "-%"
+				      PRIx64 ", finger %u %" PRIx64 "-%" PRIx64
+				      ", before %" PRIx64 "-%" PRIx64 " / %"
+				      PRIx64 "-%" PRIx64 ", leaf n %u)", i, x,
+				      e.first, e.last, t.fcur, f->lo, f->hi,
+				      was[0].lo, was[0].hi, was[1].lo,
+				      was[1].hi, f->node[h]->n);
+			hits += !full;
+			/* and merge it back */
+			ASSERT_EQ(rt_store(&t, e.first, e.last, e.value), 0);
+			ASSERT_EQ(rt_count(&t), n);
+			rt_unreserve(&t);
+		}
+		if (i % 100 == 0)
+			ASSERT_EQ(rt_check(&t), 0);
+	}
+	ASSERT_EQ(rt_check(&t), 0);
+	ASSERT_TRUE(hits > 1000);
+	rt_destroy(&t);
+	return PASS;
+}
