@@ -120,23 +120,6 @@ static void fix_summaries(struct rt_tree *t, struct rt_cursor *c, unsigned d)
 	}
 }
 
-/* The largest of the gaps inner slot @i contributes to its node's summary:
- * its subtree's own and those on either side of it. */
-static uint64_t slot_gaps_max(const struct rt_node *p, unsigned i)
-{
-	uint64_t gap = p->i.gap[i], g;
-
-	if (i > 0) {
-		g = rt_gap_between(p->i.last[i - 1], p->i.first[i]);
-		gap = g > gap ? g : gap;
-	}
-	if (i + 1 < p->n) {
-		g = rt_gap_between(p->i.last[i], p->i.first[i + 1]);
-		gap = g > gap ? g : gap;
-	}
-	return gap;
-}
-
 /*
  * refresh_up() - node path[d] was edited in place: the gaps between its
  * slots that the edit removed were at most @old_local, those it created
@@ -152,30 +135,48 @@ static void refresh_up(struct rt_tree *t, struct rt_node *const *path,
 		       const unsigned *slot, unsigned d, uint64_t old_local,
 		       uint64_t new_local)
 {
+	unsigned h = t->height - 1;
+
 	for (; d > 0; d--) {
 		const struct rt_node *nd = path[d];
 		struct rt_node *p = path[d - 1];
 		unsigned i = slot[d - 1], n = nd->n;
-		bool leaf = d + 1 == t->height;
-		uint64_t first = leaf ? nd->l.fv[0].first : nd->i.first[0];
-		uint64_t last = leaf ? nd->l.last[n - 1] : nd->i.last[n - 1];
-		uint64_t gap = p->i.gap[i];
+		uint64_t ofirst = p->i.first[i], olast = p->i.last[i];
+		uint64_t ogap = p->i.gap[i], first, last, gap = ogap, x;
 		struct rt_item s;
 
+		if (d == h) {
+			first = nd->l.fv[0].first;
+			last = nd->l.last[n - 1];
+		} else {
+			first = nd->i.first[0];
+			last = nd->i.last[n - 1];
+		}
 		if (new_local >= gap) {
 			gap = new_local;
 		} else if (old_local >= gap) {
-			rt_summarise(nd, leaf, &s);
+			rt_summarise(nd, d == h, &s);
 			gap = s.gap;
 		}
-		if (p->i.first[i] == first && p->i.last[i] == last &&
-		    p->i.gap[i] == gap)
+		if (ofirst == first && olast == last && ogap == gap)
 			return;
-		old_local = slot_gaps_max(p, i);
 		p->i.first[i] = first;
 		p->i.last[i] = last;
 		p->i.gap[i] = gap;
-		new_local = slot_gaps_max(p, i);
+		/* The gaps slot i contributes to p: its own and those beside
+		 * it, before (old_local) and after (new_local) the change. */
+		old_local = ogap;
+		new_local = gap;
+		if (i > 0) {
+			x = p->i.last[i - 1];
+			old_local = MAX(old_local, rt_gap_between(x, ofirst));
+			new_local = MAX(new_local, rt_gap_between(x, first));
+		}
+		if (i + 1 < p->n) {
+			x = p->i.first[i + 1];
+			old_local = MAX(old_local, rt_gap_between(olast, x));
+			new_local = MAX(new_local, rt_gap_between(last, x));
+		}
 	}
 }
 
