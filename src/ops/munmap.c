@@ -40,6 +40,11 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 	if (!v || v->start >= u.end)
 		return 0;
 	err = as_reserve_fast(as, 2, 2, 4);      /* does not touch the tree */
+	if (!err && vma_unmap_inside_applies(as, v, addr, u.end)) {
+		/* a hole punched in one VMA: two stores, not three */
+		err = vma_unmap_inside(as, v, addr, u.end, true);
+		goto out;
+	}
 	u.have_found = true;
 	u.found = v;
 	u.cur = &c;
@@ -47,6 +52,7 @@ int aspace_munmap(struct aspace *as, uint64_t addr, uint64_t len)
 		err = vma_unmap_gather(as, &u);
 	if (!err)
 		vma_unmap_commit(as, &u);
+out:
 	as_unreserve_fast(as);
 	return as_finish(as, err);
 }

@@ -673,6 +673,45 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u)
 	return 0;
 }
 
+int vma_unmap_inside(struct aspace *as, struct vma *v, uint64_t start,
+		     uint64_t end, bool check_limit)
+{
+	uint64_t count = as_map_count(as);
+	struct vma *m;
+
+	ASSERT(vma_unmap_inside_applies(as, v, start, end));
+	/* vma_unmap_gather()'s checks for this shape, in its order */
+	if (check_limit && count >= (uint64_t)as->cfg.max_map_count)
+		return -ENOMEM;
+	if (v->flags & VM_SEALED)
+		return -EPERM;
+	/*
+	 *  [v...........]  ->  [v..]      [m..]
+	 *       ^start ^end         hole
+	 * The general path splits twice (v | middle | m) and erases the
+	 * middle: three stores.  Here: m stored, the hole erased.
+	 */
+	m = vma_dup(as, v);
+	m->start = end;
+	m->pgoff += (end - v->start) >> PAGE_SHIFT;
+	v->end = start;
+	tree_store(as, end, m->end, m);
+	tree_store(as, start, end, NULL);
+	/* the statistics the general path leaves: two splits, a middle VMA
+	 * made and freed, the peak with it still mapped */
+	if (count + 2 > as->stats.peak_map_count)
+		as->stats.peak_map_count = count + 2;
+	as->stats.splits += 2;
+	as->stats.vmas_created++;
+	as->stats.vmas_freed++;
+	/* vma_unmap_commit() of the middle */
+	if (as->total_vm > as->hiwater_vm)
+		as->hiwater_vm = as->total_vm;
+	vma_account_remove(as, v->flags, (end - start) >> PAGE_SHIFT);
+	vma_guard_remove(as, start, end);
+	return 0;
+}
+
 /* vma_unmap_commit() with the tree erase optional (@erase). */
 static void unmap_commit(struct aspace *as, struct vma_unmap *u, bool erase)
 {

@@ -693,6 +693,32 @@ int vma_unmap_gather(struct aspace *as, struct vma_unmap *u);
 void vma_unmap_commit(struct aspace *as, struct vma_unmap *u);
 
 /*
+ * vma_unmap_inside() - vma_unmap_gather() and vma_unmap_commit() at once
+ * for [start, end) strictly inside @v (v->start < start, end < v->end),
+ * when vma_unmap_inside_applies(): the same checks in the same order
+ * (map_count when @check_limit → -ENOMEM, sealed → -EPERM; may_split
+ * cannot refuse a normal VMA), then one new VMA for [end, v->end) and two
+ * stores instead of two splits and an erase.  Tree, VMAs, counters and
+ * statistics end as the general pair leaves them (splits += 2, the
+ * transient middle VMA counted as created, freed and in the peak).
+ * Return: 0 or the errno; nothing changed on error.
+ * Assumes: as vma_unmap_gather() (2 VMAs, 2 stores reserved).
+ * Cost: O(log n).
+ */
+int vma_unmap_inside(struct aspace *as, struct vma *v, uint64_t start,
+		     uint64_t end, bool check_limit);
+
+/* vma_unmap_inside_applies() - the shape and the features (a normal VMA,
+ * no extension, provenance off) vma_unmap_inside() handles.  O(1). */
+static inline bool vma_unmap_inside_applies(const struct aspace *as,
+					    const struct vma *v,
+					    uint64_t start, uint64_t end)
+{
+	return v->start < start && end < v->end && start < end &&
+		v->kind == ASPACE_VMA_NORMAL && !v->ext && !as->cfg.provenance;
+}
+
+/*
  * vma_unmap_commit_over() - vma_unmap_commit() for a caller that stores a
  * VMA over all of [u->start, u->end) next (mmap replacing what was there:
  * one store instead of an erase and a store).  Everything but the erase:

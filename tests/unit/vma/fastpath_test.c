@@ -6,6 +6,7 @@
  * vma_stat_account() calls over every flag class.  Both must agree on
  * every input (issue 7, round 4: fast paths give the general result).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "vma/vma.h"
@@ -235,5 +236,91 @@ TEST(vma_fastpath_area_found_matches_lookup)
 		aspace_free(as);
 	}
 	ASSERT_TRUE(noted > 1000);      /* mmap's case was exercised */
+	return PASS;
+}
+
+/* Everything observable of @as in one string: maps with VmFlags,
+ * counters, statistics (static buffer). */
+static const char *fp_state(struct aspace *as)
+{
+	static char buf[1 << 16];
+	struct aspace_stats st;
+	char *maps = aspace_maps(as, ASPACE_MAPS_SMAPS);
+
+	aspace_stats(as, &st);
+	snprintf(buf, sizeof(buf), "%s\n%s\nmerges=%llu splits=%llu "
+		 "created=%llu freed=%llu peak=%llu", maps ? maps : "(null)",
+		 fx_counters(as), (unsigned long long)st.merges,
+		 (unsigned long long)st.splits,
+		 (unsigned long long)st.vmas_created,
+		 (unsigned long long)st.vmas_freed,
+		 (unsigned long long)st.peak_map_count);
+	aspace_free_text(maps);
+	return buf;
+}
+
+/*
+ * The fast paths (munmap of a hole inside one VMA, the one-copy vma_dup,
+ * mmap's single store and found-range gathering, the modify changes) are
+ * taken only with provenance off; with it on, the same calls take the
+ * general paths.  The same random calls on both must give the same
+ * results, maps, counters and statistics after every call, including
+ * map_count refusals (a low max_map_count) and sealed VMAs.
+ */
+TEST(vma_fastpath_matches_general_path)
+{
+	static char want[1 << 16];
+	struct aspace_config cfg;
+	struct aspace *fast, *gen;
+	unsigned i, inside = 0;
+
+	aspace_config_init(&cfg);
+	cfg.max_map_count = 48;
+	fast = aspace_new(&cfg);
+	cfg.provenance = true;
+	gen = aspace_new(&cfg);
+	ASSERT_TRUE(fast && gen);
+	for (i = 0; i < 20000; i++) {
+		uint64_t p = fp_rnd() % 256, n = 1 + fp_rnd() % 24, out1, out2;
+		int prot = (int)(fp_rnd() % 4) & (PROT_READ | PROT_WRITE);
+		int op = (int)(fp_rnd() % 16), r1, r2;
+		struct aspace_vma_info vi;
+
+		if (op < 5) {
+			int fl = MAP_PRIVATE | MAP_ANONYMOUS |
+				(fp_rnd() % 3 ? MAP_FIXED : 0) |
+				(fp_rnd() % 16 ? 0 : MAP_NORESERVE);
+
+			r1 = aspace_mmap(fast, AT(p), PG(n), prot, fl, NULL, 0,
+					 &out1);
+			r2 = aspace_mmap(gen, AT(p), PG(n), prot, fl, NULL, 0,
+					 &out2);
+			if (!r1 && !r2)
+				ASSERT_EQ(out1, out2);
+		} else if (op < 11) {
+			n = 1 + fp_rnd() % 3;   /* mostly holes in one VMA */
+			if (aspace_vma_at(fast, AT(p), &vi) == 0 &&
+			    vi.start < AT(p) && AT(p + n) < vi.end)
+				inside++;
+			r1 = aspace_munmap(fast, AT(p), PG(n));
+			r2 = aspace_munmap(gen, AT(p), PG(n));
+		} else if (op < 15) {
+			r1 = aspace_mprotect(fast, AT(p), PG(n), prot);
+			r2 = aspace_mprotect(gen, AT(p), PG(n), prot);
+		} else {
+			r1 = aspace_mseal(fast, AT(p), PG(n), 0);
+			r2 = aspace_mseal(gen, AT(p), PG(n), 0);
+		}
+		ASSERT_EQ(r1, r2);
+		snprintf(want, sizeof(want), "%s", fp_state(gen));
+		if (strcmp(want, fp_state(fast)))
+			FAILF("call %u (op %d): general\n%s\nfast\n%s", i, op,
+			      want, fp_state(fast));
+		ASSERT_EQ(aspace_validate(fast), 0);
+	}
+	if (inside < 1000)              /* the hole fast path ran */
+		FAILF("only %u munmaps inside one VMA", inside);
+	aspace_free(fast);
+	aspace_free(gen);
 	return PASS;
 }
