@@ -278,6 +278,7 @@ struct rt_bulk {
 	uint64_t        items[RT_MAX_HEIGHT];   /* items of level d (0: leaves) */
 	uint64_t        idx[RT_MAX_HEIGHT];     /* open node's index in level */
 	unsigned        fill[RT_MAX_HEIGHT];    /* items in the open node */
+	unsigned        want[RT_MAX_HEIGHT];    /* its planned size */
 	struct rt_node *open[RT_MAX_HEIGHT];
 };
 

@@ -66,25 +66,30 @@ int rt_bulk_begin(struct rt_bulk *b, struct rt_tree *t, uint64_t n)
 	return rt_spare_fill(t, t->nspare + nodes);
 }
 
-/* Append one slot to level @d's open node; close it when full. */
-static void bulk_push(struct rt_bulk *b, unsigned d, const struct rt_item *it)
+/* A new open node for level @d, with its planned size (computed once a
+ * node, not once a slot: it divides).  Returns it. */
+static struct rt_node *bulk_open(struct rt_bulk *b, unsigned d)
 {
 	bool leaf = d == 0;
-	unsigned cap = leaf ? RT_LEAF_CAP : RT_INNER_CAP;
-	unsigned min = leaf ? RT_LEAF_MIN : RT_INNER_MIN;
+
+	b->open[d] = rt_spare_get(b->t);
+	b->fill[d] = 0;
+	b->want[d] = planned_size(b->items[d], leaf ? RT_LEAF_CAP :
+				  RT_INNER_CAP, leaf ? RT_LEAF_MIN :
+				  RT_INNER_MIN, b->idx[d]);
+	return b->open[d];
+}
+
+static void bulk_push(struct rt_bulk *b, unsigned d, const struct rt_item *it);
+
+/* Level @d's open node reached its planned size: close it and push its
+ * summary one level up (or make it the root). */
+static void bulk_close(struct rt_bulk *b, unsigned d)
+{
 	struct rt_node *nd = b->open[d];
-	unsigned i = b->fill[d];
 	struct rt_item s;
 
-	if (!nd) {
-		nd = b->open[d] = rt_spare_get(b->t);
-		i = 0;
-	}
-	rt_set_item(nd, leaf, i, it);
-	b->fill[d] = ++i;
-	if (i < planned_size(b->items[d], cap, min, b->idx[d]))
-		return;
-	nd->n = i;
+	nd->n = b->fill[d];
 	b->open[d] = NULL;
 	b->fill[d] = 0;
 	b->idx[d]++;
@@ -92,25 +97,46 @@ static void bulk_push(struct rt_bulk *b, unsigned d, const struct rt_item *it)
 		b->t->root = nd;        /* the level of one node */
 		return;
 	}
-	rt_summarise(nd, leaf, &s);
+	rt_summarise(nd, d == 0, &s);
 	s.ptr = nd;
 	bulk_push(b, d + 1, &s);
 }
 
+/* Append one slot to inner level @d's open node; close it when full. */
+static void bulk_push(struct rt_bulk *b, unsigned d, const struct rt_item *it)
+{
+	struct rt_node *nd = b->open[d];
+
+	if (!nd)
+		nd = bulk_open(b, d);
+	rt_set_item(nd, false, b->fill[d], it);
+	if (++b->fill[d] == b->want[d])
+		bulk_close(b, d);
+}
+
 /*
  * rt_bulk_add() - the next entry [@first, @last] -> @value (non-NULL),
- * after every entry added so far.  Cannot fail.  O(1) amortised.
+ * after every entry added so far.  Cannot fail.  O(1) amortised: the
+ * entry goes straight into the open leaf.
  */
 void rt_bulk_add(struct rt_bulk *b, uint64_t first, uint64_t last,
 		 void *value)
 {
-	struct rt_item it = { first, last, 0, value };
+	struct rt_node *nd = b->open[0];
+	unsigned i = b->fill[0];
 
-	ASSERT(b->added < b->n && first <= last && value);
-	ASSERT(b->added == 0 || b->open[0] == NULL ||
-	       first > b->open[0]->l.last[b->fill[0] - 1]);
+	/* An open leaf has room left of its planned size, so fewer than n
+	 * entries came; order is checked within each leaf. */
+	ASSERT(first <= last && value &&
+	       (nd ? first > nd->l.last[i - 1] : b->added < b->n));
 	b->added++;
-	bulk_push(b, 0, &it);
+	if (!nd)
+		nd = bulk_open(b, 0);
+	nd->l.fv[i].first = first;
+	nd->l.fv[i].val = value;
+	nd->l.last[i] = last;
+	if ((b->fill[0] = i + 1) == b->want[0])
+		bulk_close(b, 0);
 }
 
 /*
