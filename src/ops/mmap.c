@@ -2,6 +2,9 @@
  * mmap.c - mmap(2): the syscall wrapper's checks, do_mmap()'s flag
  * computation and validation, then mmap_region(): gather what MAP_FIXED
  * replaces, limits, commit charge, the file hook, merge or create, account.
+ * The gathering starts from the address search's own lookup when it made
+ * one (struct area_found), and the replaced VMAs' tree entries go with the
+ * one store of the new VMA (vma_unmap_commit_over), not a separate erase.
  *
  * Owns the order of spec/03 §1 (= spec/07 mmap table).  Allocation happens
  * in one place (mmap_reserve) before the first visible change; kernel

@@ -1,6 +1,7 @@
 /*
  * munmap.c - munmap(2): argument checks, then the shared gather/commit of
- * src/vma (spec/03 §7, spec/07 munmap table).
+ * src/vma (spec/03 §7, spec/07 munmap table), or for a hole inside one
+ * normal VMA vma_unmap_inside(), which ends the same with one store less.
  *
  * Everything is reserved before the gathering's splits; a kernel refusal
  * (seal, map_count, may_split) keeps a split of the first VMA, as Linux.

@@ -5,7 +5,9 @@
  * mappings and of regular files, hugetlb alignment, MAP_32BIT and
  * MAP_ABOVE4G, and the final checks of __get_unmapped_area().
  *
- * Nothing here changes the address space.
+ * Nothing here changes the address space.  get_unmapped_area_found()
+ * also reports the lookup the search made near its answer (struct
+ * area_found) so mmap need not repeat it.
  */
 #include <errno.h>
 #include <sys/mman.h>

@@ -2,13 +2,17 @@
  * vma.c - the VMA layer proper: tree placement and lookups, the per-kind
  * hooks (close, may_split, names), anon_vma preparation with neighbour
  * reuse, the merge predicate, merging a new range (entry point A), the
- * existing-range modify (entry point B), split, expand, and the munmap
- * gather/commit pair.
+ * existing-range modify (entry point B), split, expand, the munmap
+ * gather/commit pair and its shortcuts (a hole inside one VMA; mmap's
+ * commit that leaves the erase to the store over the range).
  *
  * Invariant: between two public calls the tree maps exactly the live VMAs;
  * inside a call every function here leaves the tree consistent with the
- * VMA structs it returns.  Nothing here allocates: VMAs, extensions and
- * tree stores come from the caller's as_reserve().
+ * VMA structs it returns, except vma_unmap_commit_over(), whose caller
+ * stores over the range before any lookup.  Nothing here allocates: VMAs,
+ * extensions and tree stores come from the caller's as_reserve().  The
+ * shortcuts end with exactly what the general paths leave (tree, VMAs,
+ * counters, statistics): tests/unit/vma/fastpath_test.c compares them.
  */
 #include <errno.h>
 
@@ -263,7 +267,7 @@ static inline uint64_t ignore_mask_of(const struct aspace *as)
  * the fields of @n the caller's cache lines already hold first (gap, flags,
  * file, pgoff, anon), the extension last and only when either side has
  * one.  Each test is the negation of one rule there, so the two agree on
- * every input (tests/unit/vma: merge_pred_matches_why_not).
+ * every input (vma_fastpath_merge_pred_matches_why_not).
  */
 static bool merge_ok(const struct aspace *as, const struct vma *n, bool left,
 		     uint64_t start, uint64_t end, const struct vma_attrs *a)

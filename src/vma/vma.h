@@ -166,7 +166,8 @@ struct vma_xattr {
 #define ANON_ID(a)         ((a) >> 1)
 #define ANON_FORKED(a)     (((a) & 1u) != 0)
 
-/* 64 bytes; struct vma lives in pooled chunks (no malloc header). */
+/* 64 bytes; struct vma lives in pooled chunks (no malloc header), one
+ * cache line each (the chunk's array is 64-byte aligned, aspace.c). */
 struct vma {
 	uint64_t start, end;            /* [start, end), page aligned */
 	uint64_t pgoff;                 /* pages */
