@@ -84,23 +84,44 @@ static inline void rt_set_item(struct rt_node *nd, bool leaf, unsigned i,
 }
 
 /*
- * first i in a[0..n) with a[i] >= x, or n.  Branch-free halving: the
- * comparison picks the half by a conditional move, so a lookup does not
- * pay a mispredicted branch per level of the search (keys are random).
+ * first i in a[0..n) with a[i] >= x, or n: the number of keys below x.
+ * Branch-free halving over a window whose size is a power of two: the
+ * first test places the window (the largest power of two <= n) at the
+ * start or the end of the array, the unrolled steps halve it, each a
+ * load, a compare and a conditional move (a lookup does not pay a
+ * mispredicted branch per level; the jump into the steps depends only
+ * on n).  About half the instructions of a loop that also tracks n.
  */
 static inline unsigned rt_lower(const uint64_t *a, unsigned n, uint64_t x)
 {
-	const uint64_t *base = a;
+	unsigned step, i;
 
 	if (!n)
 		return 0;
-	while (n > 1) {
-		unsigned half = n / 2;
-
-		base = base[half] < x ? base + half : base;
-		n -= half;
+	step = 1u << (31 - __builtin_clz(n));
+	/* the keys before the window are all below x, those after it (when
+	 * it starts at 0) all at least x */
+	i = a[step - 1] < x ? n - step : 0;
+	switch (step) {
+	default:
+		ASSERT(step <= 16);
+		/* fall through */
+	case 16:
+		i = a[i + 7] < x ? i + 8 : i;
+		/* fall through */
+	case 8:
+		i = a[i + 3] < x ? i + 4 : i;
+		/* fall through */
+	case 4:
+		i = a[i + 1] < x ? i + 2 : i;
+		/* fall through */
+	case 2:
+		i = a[i] < x ? i + 1 : i;
+		/* fall through */
+	case 1:
+		break;
 	}
-	return (unsigned)(base - a) + (*base < x);
+	return i + (a[i] < x);
 }
 
 /* last i in a[0..n) with a[i] <= x, or -1; branch-free as rt_lower(). */

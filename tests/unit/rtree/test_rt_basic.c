@@ -362,3 +362,24 @@ TEST(rt_lookup_then_store_reuses_finger)
 	rt_destroy(&t);
 	return PASS;
 }
+
+/* rt_lower() (the search inside every node) against a linear scan: every
+ * size a node can have, keys with ties, x at, between and beyond them. */
+TEST(rt_lower_matches_scan)
+{
+	uint64_t a[RT_LEAF_CAP];
+	unsigned n, i, want;
+
+	for (n = 0; n <= RT_LEAF_CAP; n++) {
+		for (i = 0; i < n; i++)
+			a[i] = 10 + 4 * i - (i % 3 == 2 ? 4 : 0);  /* ties */
+		for (uint64_t x = 0; x <= 10 + 4 * n + 2; x++) {
+			for (want = 0; want < n && a[want] < x; want++)
+				;
+			ASSERT_EQ(rt_lower(a, n, x), want);
+		}
+		ASSERT_EQ(rt_lower(a, n, UINT64_MAX), n && a[n - 1] ==
+			  UINT64_MAX ? n - 1 : n);
+	}
+	return PASS;
+}
