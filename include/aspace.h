@@ -560,6 +560,22 @@ char *aspace_maps(const struct aspace *as, unsigned opts);
 void aspace_free_text(char *text);
 
 /*
+ * aspace_maps_into() - the same text as aspace_maps(), written into the
+ * caller's buffer @buf of @cap bytes and NUL-terminated, as a read of
+ * /proc/PID/maps fills a user buffer (an emulator serving the guest's
+ * read, a tool reusing one buffer): no allocation when the text fits
+ * with room to spare.
+ * Return: the text's length (without the NUL); -ENOSPC when it needs
+ *         more than @cap - 1 bytes (@buf's contents are then
+ *         unspecified; aspace_maps() sizes it); -ENOMEM only when the
+ *         text ends within one line's worst case (~128 bytes, or a
+ *         long path) of @cap and the allocator fails while checking it.
+ * Cost: O(n); no allocation unless the text ends that close to @cap.
+ */
+long aspace_maps_into(const struct aspace *as, unsigned opts, char *buf,
+		      size_t cap);
+
+/*
  * aspace_vmflags_str() - the smaps "VmFlags:" mnemonics of @flags
  * ("rd wr mr mw me ac "), ascending bit order, as the kernel prints them.
  * Return: the length the full text needs (snprintf-like).

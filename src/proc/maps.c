@@ -8,6 +8,7 @@
  * The text is built in a growing buffer from the allocator; nothing here
  * changes the address space.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,7 +58,10 @@ size_t aspace_vmflags_str(uint64_t flags, char *buf, size_t cap)
 struct maps_buf {
 	char  *p;                       /* text; the allocation is p - MAPS_HDR */
 	size_t len, cap;                /* cap: bytes of text room */
-	bool   oom;
+	bool   oom;                     /* stopped: allocator failed or full */
+	bool   fixed;                   /* the caller's buffer: never grows */
+	size_t line_start;              /* len when the last line began */
+	size_t lines;                   /* VMA lines completed */
 };
 
 static void maps_reserve(struct maps_buf *b, size_t more)
@@ -67,6 +71,13 @@ static void maps_reserve(struct maps_buf *b, size_t more)
 
 	if (b->oom || b->len + more + 1 <= b->cap)
 		return;
+	if (b->fixed) {
+		/* Room for the worst case is missing: the text may still
+		 * fit, so finish exactly (the prefix's worst case is well
+		 * above a typical line). */
+		b->oom = true;
+		return;
+	}
 	ncap = b->cap ? b->cap : 4096;
 	while (ncap < b->len + more + 1)
 		ncap *= 2;
@@ -317,23 +328,34 @@ static void maps_line(struct maps_buf *b, const struct aspace *as,
 	}
 }
 
-char *aspace_maps(const struct aspace *as, unsigned opts)
+/* Every line of the layout (and the gate line) appended to @b. */
+static void maps_render(struct maps_buf *b, const struct aspace *as,
+			unsigned opts)
 {
-	struct maps_buf b = { 0 };
 	const struct vma *v;
 	struct vwalk w;
 
-	/* About 50 bytes a line for anonymous VMAs: one allocation mostly. */
-	maps_reserve(&b, 256 + 64 * as_map_count(as));
 	vwalk_init(&w, as);
-	while ((v = vwalk_next(&w)) && !b.oom)
-		maps_line(&b, as, v, opts);
+	while (!b->oom && (v = vwalk_next(&w))) {
+		b->line_start = b->len;
+		maps_line(b, as, v, opts);
+		b->lines += !b->oom;
+	}
 	if (opts & ASPACE_MAPS_VSYSCALL) {
-		maps_puts(&b, "ffffffffff600000-ffffffffff601000 --xp 00000000 "
+		maps_puts(b, "ffffffffff600000-ffffffffff601000 --xp 00000000 "
 			  "00:00 0                  [vsyscall]\n");
 		if (opts & ASPACE_MAPS_SMAPS)
-			maps_puts(&b, "VmFlags: ex \n");
+			maps_puts(b, "VmFlags: ex \n");
 	}
+}
+
+char *aspace_maps(const struct aspace *as, unsigned opts)
+{
+	struct maps_buf b = { 0 };
+
+	/* About 50 bytes a line for anonymous VMAs: one allocation mostly. */
+	maps_reserve(&b, 256 + 64 * as_map_count(as));
+	maps_render(&b, as, opts);
 	if (b.oom) {
 		if (b.p)
 			as_free(b.p - MAPS_HDR, MAPS_HDR + b.cap);
@@ -370,4 +392,49 @@ void aspace_free_text(char *text)
 		return;
 	memcpy(&cap, text - MAPS_HDR, sizeof(cap));
 	as_free(text - MAPS_HDR, MAPS_HDR + cap);
+}
+
+/* The shortest line: "00000000-00001000 ---p 00000000 00:00 0 \n". */
+#define MAPS_LINE_MIN 41
+
+long aspace_maps_into(const struct aspace *as, unsigned opts, char *buf,
+		      size_t cap)
+{
+	struct maps_buf b = { .p = buf, .cap = cap, .fixed = true };
+	struct maps_buf rest = { 0 };
+	long len;
+
+	maps_render(&b, as, opts);
+	if (!b.oom) {
+		if (!cap)
+			return -ENOSPC;         /* no room even for the NUL */
+		buf[b.len] = '\0';
+		return (long)b.len;
+	}
+	/*
+	 * The worst-case room check stopped the walk.  When even the
+	 * shortest possible lines for what is left cannot fit, the answer
+	 * is -ENOSPC; otherwise the text ends within about a line's worst
+	 * case of @cap: render it once more with growth and keep it if it
+	 * fits after all.
+	 */
+	if (b.line_start + MAPS_LINE_MIN * (as_map_count(as) - b.lines) +
+	    1 > cap)
+		return -ENOSPC;
+	maps_reserve(&rest, 256 + 64 * as_map_count(as));
+	maps_render(&rest, as, opts);
+	if (rest.oom) {
+		if (rest.p)
+			as_free(rest.p - MAPS_HDR, MAPS_HDR + rest.cap);
+		return -ENOMEM;
+	}
+	len = (long)rest.len;
+	if (rest.len + 1 <= cap) {
+		memcpy(buf, rest.p, rest.len);
+		buf[rest.len] = '\0';
+	} else {
+		len = -ENOSPC;
+	}
+	as_free(rest.p - MAPS_HDR, MAPS_HDR + rest.cap);
+	return len;
 }

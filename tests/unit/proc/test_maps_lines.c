@@ -242,3 +242,86 @@ TEST(maps_lines_survive_every_oom)
 	aspace_free(as);
 	return PASS;
 }
+
+/*
+ * aspace_maps_into() gives aspace_maps()'s text at every buffer size
+ * around the text's length (the exact fit, one byte short, inside the
+ * last line's worst case where it re-checks with an allocation), -ENOSPC
+ * below, no allocation with room to spare, and -ENOMEM with nothing
+ * leaked when the re-check's allocation fails.
+ */
+TEST(maps_into_matches_aspace_maps_at_every_cap)
+{
+	static const unsigned optss[] = {
+		0, ASPACE_MAPS_VSYSCALL | ASPACE_MAPS_SMAPS,
+	};
+
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		struct ml_text want = { 0 };
+		struct aspace *as;
+
+		ml_rng = seed * 0x2545f4914f6cdd1dull;
+		ml_add(&want, "%s", "");
+		as = ml_layout(seed == 1 ? 0 : (unsigned)(seed * 11), &want);
+		for (unsigned o = 0; o < 2; o++) {
+			char *t = aspace_maps(as, optss[o]);
+			size_t len, cap, lo;
+			char *buf;
+
+			ASSERT_TRUE(t != NULL);
+			len = strlen(t);
+			buf = malloc(len + 512);
+			ASSERT_TRUE(buf != NULL);
+			lo = len > 300 ? len - 300 : 0;
+			for (cap = 0; cap < len + 512; cap++) {
+				size_t before = as_bytes_in_use;
+				long got;
+
+				if (cap == 40 && lo > 40)
+					cap = lo;       /* skip the middle */
+				memset(buf, 'x', len + 512);
+				got = aspace_maps_into(as, optss[o], buf, cap);
+				ASSERT_EQ(as_bytes_in_use, before);
+				if (cap < len + 1) {
+					ASSERT_EQ(got, -ENOSPC);
+					continue;
+				}
+				ASSERT_EQ(got, (long)len);
+				ASSERT_STR_EQ(buf, t);
+				ASSERT_EQ(buf[len + 1], 'x');  /* no more */
+			}
+			/* far too small: refused without rendering it all */
+			if (len > 300) {
+				oom_fail_nth(0);
+				ASSERT_EQ(aspace_maps_into(as, optss[o], buf,
+							   len / 2), -ENOSPC);
+				oom_disarm();
+				ASSERT_TRUE(!oom_fired());
+			}
+			/* room to spare: no allocation at all */
+			oom_fail_nth(0);
+			ASSERT_EQ(aspace_maps_into(as, optss[o], buf,
+						   len + 512), (long)len);
+			oom_disarm();
+			ASSERT_TRUE(!oom_fired());
+			/* the exact fit re-checks: its allocation failing */
+			if (len) {
+				size_t before = as_bytes_in_use;
+				long got;
+
+				oom_fail_nth(0);
+				got = aspace_maps_into(as, optss[o], buf,
+						       len + 1);
+				oom_disarm();
+				ASSERT_EQ(got, oom_fired() ? -ENOMEM :
+					  (long)len);
+				ASSERT_EQ(as_bytes_in_use, before);
+			}
+			free(buf);
+			aspace_free_text(t);
+		}
+		free(want.s);
+		aspace_free(as);
+	}
+	return PASS;
+}
