@@ -363,8 +363,9 @@ TEST(rt_lookup_then_store_reuses_finger)
 	return PASS;
 }
 
-/* rt_lower() (the search inside every node) against a linear scan: every
- * size a node can have, keys with ties, x at, between and beyond them. */
+/* rt_lower() and rt_upper_rev() (the searches inside every node) against
+ * a linear scan: every size a node can have, keys with ties, x at,
+ * between and beyond them. */
 TEST(rt_lower_matches_scan)
 {
 	uint64_t a[RT_LEAF_CAP];
@@ -377,7 +378,11 @@ TEST(rt_lower_matches_scan)
 			for (want = 0; want < n && a[want] < x; want++)
 				;
 			ASSERT_EQ(rt_lower(a, n, x), want);
+			for (want = 0; want < n && a[want] <= x; want++)
+				;
+			ASSERT_EQ(rt_upper_rev(a, n, x), (int)want - 1);
 		}
+		ASSERT_EQ(rt_upper_rev(a, n, UINT64_MAX), (int)n - 1);
 		ASSERT_EQ(rt_lower(a, n, UINT64_MAX), n && a[n - 1] ==
 			  UINT64_MAX ? n - 1 : n);
 	}
