@@ -514,7 +514,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	uint64_t old_local, new_local, g, tail_last = 0;
 	void *tail_val = NULL;
 	struct rt_node *nd;
-	unsigned d, i, j, j2, k, m, n, h, p, pe;
+	unsigned d, i, j, j2, k, m, n, h, p, p0, pe;
 	bool descended = false, head, tail;
 
 	if (!t->root)
@@ -564,10 +564,13 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		tail_val = nd->l.fv[j2 - 1].val;
 	}
 
-	/* The gaps before slots j..j2 (those inside [1, n - 1]) go. */
+	/* The gaps before slots j..j2 (those inside [1, n - 1]) go, except
+	 * the one before a head (its first index stays) and the one after a
+	 * tail (its last stays): a split removes none. */
 	old_local = 0;
-	pe = j2 < n - 1 ? j2 : n - 1;
-	for (p = j ? j : 1; p <= pe; p++) {
+	p0 = head ? j + 1 : (j ? j : 1);
+	pe = tail ? j2 - 1 : (j2 < n - 1 ? j2 : n - 1);
+	for (p = p0; p <= pe; p++) {
 		g = rt_gap_between(nd->l.last[p - 1], nd->l.fv[p].first);
 		old_local = g > old_local ? g : old_local;
 	}
@@ -590,10 +593,11 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	}
 	nd->n = m;
 	t->count = t->count + m - n;
-	/* The gaps before slots j..j + k (inside [1, m - 1]) are new. */
+	/* The gaps before slots j..j + k (inside [1, m - 1]) are new, but
+	 * for the same two; between head, new entry and tail they are 0. */
 	new_local = 0;
-	pe = j + k < m - 1 ? j + k : m - 1;
-	for (p = j ? j : 1; p <= pe; p++) {
+	pe = tail ? j + k - 1 : (j + k < m - 1 ? j + k : m - 1);
+	for (p = p0; p <= pe; p++) {
 		g = rt_gap_between(nd->l.last[p - 1], nd->l.fv[p].first);
 		new_local = g > new_local ? g : new_local;
 	}
