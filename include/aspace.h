@@ -274,7 +274,10 @@ const struct aspace_file_desc *aspace_file_desc_of(const struct aspace_file *f);
  * @file:  the open file @fd names, or NULL for MAP_ANONYMOUS (or for a bad
  *         fd: without MAP_ANONYMOUS a NULL file is -EBADF).
  * @out:   the start of the new range on success.
- * Return: 0 or a negative errno (spec/07 mmap table, kernel order).
+ * Return: 0 or a negative errno (spec/07 mmap table, kernel order).  As
+ *         Linux: a MAP_FIXED @addr in the last 4095 bytes of the 64-bit
+ *         space is returned as the "errno" it spells (-(2^64 - @addr),
+ *         e.g. -612 for 0xfffffffffffffd9c), before any range check.
  * On error: splits made while gathering MAP_FIXED victims stay (as Linux).
  * Cost:   O(log n + k).   Mirrors: mm/mmap.c do_mmap(), mm/vma.c mmap_region().
  */

@@ -17,6 +17,8 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  4096ull
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
+/* The largest errno a system call returns as -errno (IS_ERR_VALUE()). */
+#define MAX_ERRNO  4095
 
 /* Round up to a page; wraps to 0 near 2^64 exactly as the kernel's macro. */
 #define PAGE_ALIGN(x)     (((uint64_t)(x) + PAGE_SIZE - 1) & PAGE_MASK)

@@ -327,6 +327,11 @@ int get_unmapped_area_found(const struct aspace *as,
 	}
 	if (err)
 		return err;
+	/* IS_ERR_VALUE() comes first: a MAP_FIXED address in the last
+	 * 4095 bytes is returned as the negative errno it spells
+	 * (docs/kernel-notes.md, "mmap at an error-valued address"). */
+	if (a >= (uint64_t)-MAX_ERRNO)
+		return (int)(int64_t)a;
 	if (a > ts - len)
 		return -ENOMEM;
 	if (!PAGE_ALIGNED(a))

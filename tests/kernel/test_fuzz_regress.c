@@ -167,3 +167,32 @@ TEST(fuzz_regress_remove_past_ext4_max_file_size)
 		"madvise(0x2000003f4000, 28672, MADV_REMOVE)\n"
 		"madvise(0x2000001e0000, 28672, MADV_REMOVE)\n");
 }
+
+/*
+ * Found by seed 50117 (errors profile, round 4).  The placement's result
+ * is tested with IS_ERR_VALUE() before TASK_SIZE - len and alignment: a
+ * MAP_FIXED address in the last 4095 bytes is returned as the "errno" it
+ * spells (-612 here, where the model said ENOMEM); the page-aligned
+ * 0xfffffffffffff000 is no such value (ENOMEM).  docs/kernel-notes.md,
+ * "mmap at an error-valued address"; test_mmap_error_valued_fixed_address.
+ */
+TEST(fuzz_regress_error_valued_addr)
+{
+	return replay(
+		"mmap(0xfffffffffffffd9c, 16384, PROT_WRITE, MAP_PRIVATE|"
+		"MAP_FIXED|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0)\n"
+		"mmap(0xfffffffffffff001, 4096, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0xffffffffffffffff, 4096, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_FIXED_NOREPLACE|MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0xfffffffffffffe00, 8192, PROT_READ|PROT_WRITE, "
+		"MAP_SHARED|MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0xfffffffffffff800, 4096, PROT_READ, MAP_SHARED|"
+		"MAP_FIXED, 100</var/tmp/aspace-fuzz.dat>, 0)\n"
+		"mmap(0xfffffffffffff000, 4096, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0xffffffffffffe001, 4096, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0xfffffffffffffd9c, 4096, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n");
+}

@@ -542,3 +542,47 @@ TEST(test_mmap_e29b_sealed_before_rlimit_as)
 	aspace_free(as);
 	return PASS;
 }
+
+/*
+ * Not in spec/07 (docs/kernel-notes.md, "mmap at an error-valued
+ * address"): the placement's result is tested with IS_ERR_VALUE() before
+ * the TASK_SIZE and alignment checks, so a MAP_FIXED address in the last
+ * 4095 bytes comes back as the errno it spells; the page-aligned
+ * 0xfffffffffffff000 is not such a value and gets ENOMEM (TASK_SIZE -
+ * len is tested before alignment, so an unaligned address just below the
+ * range gets ENOMEM too).  Nothing is changed.  fuzz_regress_error_valued_addr
+ * checks the same calls against the kernel.
+ */
+TEST(test_mmap_error_valued_fixed_address)
+{
+	struct aspace *as = fx_new();
+	struct aspace_file *f = ef_file(ASPACE_FILE_REGULAR,
+					ASPACE_O_READ | ASPACE_O_WRITE);
+	struct aspace_counters c0, c1;
+
+	ASSERT_TRUE(f != NULL);
+	aspace_counters(as, &c0);
+	ASSERT_EQ(em(as, 0xfffffffffffffd9cull, PG(4), PROT_WRITE,
+		     PAF | MAP_NORESERVE, NULL, 0), -612);
+	ASSERT_EQ(em(as, 0xfffffffffffff001ull, PG(1), RW, PAF, NULL, 0),
+		  -4095);
+	ASSERT_EQ(em(as, 0xffffffffffffffffull, PG(1), RW,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL,
+		     0), -1);
+	ASSERT_EQ(em(as, 0xfffffffffffffe00ull, PG(2), RW,
+		     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), -512);
+	ASSERT_EQ(em(as, 0xfffffffffffff800ull, PG(1), PROT_READ,
+		     MAP_SHARED | MAP_FIXED, f, 0), -2048);
+	ASSERT_EQ(em(as, 0xfffffffffffff000ull, PG(1), RW, PAF, NULL, 0),
+		  -ENOMEM);
+	ASSERT_EQ(em(as, 0xffffffffffffe001ull, PG(1), RW, PAF, NULL, 0),
+		  -ENOMEM);
+	/* without MAP_FIXED the hint is only a hint */
+	ASSERT_EQ(em(as, 0xfffffffffffffd9cull, PG(1), RW, PA, NULL, 0), 0);
+	aspace_counters(as, &c1);
+	ASSERT_EQ(c1.map_count, c0.map_count + 1);
+	ASSERT_EQ(aspace_last_oom(as), 0);
+	aspace_file_put(f);
+	aspace_free(as);
+	return PASS;
+}
