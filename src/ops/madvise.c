@@ -161,12 +161,16 @@ static int madvise_remove(const struct vma *v, uint64_t lo, uint64_t hi)
 		return -EINVAL;
 	if ((v->flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
 		return -EACCES;
+	/* vfs_fallocate(): a negative (signed) file offset first [V: fuzz
+	 * errors seeds 50617, 50690: /dev/zero shared at offset 2^63] */
+	offset = (lo - v->start) + (v->pgoff << PAGE_SHIFT);
+	if ((int64_t)offset < 0)
+		return -EINVAL;
 	if (v->file->desc.flags & ASPACE_F_SWAPFILE)
 		return -ETXTBSY;        /* vfs_fallocate() on a swap file */
-	/* vfs_fallocate(): the punched range must end within the file
-	 * system's largest file size [V: fuzz errors seed 103, a shared
-	 * ext4 mapping at file offset 16 TiB] */
-	offset = (lo - v->start) + (v->pgoff << PAGE_SHIFT);
+	/* the punched range must end within the file system's largest file
+	 * size [V: fuzz errors seed 103, a shared ext4 mapping at file
+	 * offset 16 TiB] */
 	if (offset + (hi - lo) > maxbytes || offset + (hi - lo) < offset)
 		return -EFBIG;
 	return 0;                       /* ext4, tmpfs, hugetlbfs punch holes */

@@ -196,3 +196,27 @@ TEST(fuzz_regress_error_valued_addr)
 		"mmap(0xfffffffffffffd9c, 4096, PROT_READ|PROT_WRITE, "
 		"MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n");
 }
+
+/*
+ * Found by seeds 50617 and 50690 (errors profile, round 4): MADV_REMOVE on
+ * a shared /dev/zero mapping made at file offset 2^63 is EINVAL (its
+ * vfs_fallocate() offset is negative as a signed loff_t, checked before
+ * the largest-file-size EFBIG the model gave).
+ * test_madvise_remove_negative_offset_einval_first.
+ */
+TEST(fuzz_regress_remove_negative_offset)
+{
+	int r = replay(
+		"mmap(0x2000001fc000, 8192, PROT_READ|PROT_WRITE, MAP_SHARED|"
+		"MAP_FIXED_NOREPLACE, 105</dev/zero>, 0x8000000000000000)\n"
+		"madvise(0x2000001ee000, 4194304, MADV_REMOVE)\n");
+
+	if (r != PASS)
+		return r;
+	return replay(
+		"mmap(0x7ffff75ab000, 12288, PROT_READ|PROT_WRITE|PROT_EXEC, "
+		"MAP_SHARED|MAP_FIXED, 105</dev/zero>, 0x8000000000000000)\n"
+		"mremap(0x7ffff75ad000, 4096, 4096, MREMAP_MAYMOVE|"
+		"MREMAP_FIXED, 0x20000004f000)\n"
+		"madvise(0x20000004f000, 4194304, MADV_REMOVE)\n");
+}

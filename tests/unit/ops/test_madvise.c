@@ -463,3 +463,43 @@ TEST(madvise_collapse)
 	aspace_free(as);
 	return PASS;
 }
+
+/*
+ * MADV_REMOVE's vfs_fallocate() refuses a negative (signed) file offset
+ * with EINVAL before the largest-file-size check (EFBIG); only device
+ * mappings (/dev/zero shared: shmem) can sit at such an offset
+ * (fuzz_regress_remove_negative_offset checks it against the kernel).
+ */
+TEST(madvise_remove_negative_offset_einval_first)
+{
+	struct aspace *as = fx_new();
+	struct aspace_file_desc dz = {
+		.path = "/dev/zero", .dev_major = 0, .dev_minor = 5,
+		.inode = 4, .flags = ASPACE_O_READ | ASPACE_O_WRITE,
+		.kind = ASPACE_FILE_DEVZERO,
+	};
+	struct aspace_file *z = aspace_file_open(&dz);
+	struct aspace_file *f = file_new(8, 0);
+	uint64_t out;
+
+	ASSERT_TRUE(z != NULL && f != NULL);
+	/* offset 2^63: negative as loff_t */
+	ASSERT_EQ(aspace_mmap(as, AT(0), PG(2), RW, MAP_SHARED | MAP_FIXED, z,
+			      1ull << 63, &out), 0);
+	ASSERT_EQ(madv(as, 0, 2, MADV_REMOVE), -EINVAL);
+	/* 2^63 - 2 pages: positive, but the range ends past the largest
+	 * file size: EFBIG */
+	ASSERT_EQ(aspace_mmap(as, AT(4), PG(4), RW, MAP_SHARED | MAP_FIXED, z,
+			      (1ull << 63) - PG(2), &out), 0);
+	ASSERT_EQ(madv(as, 4, 4, MADV_REMOVE), -EFBIG);
+	ASSERT_EQ(madv(as, 4, 2, MADV_REMOVE), -EFBIG);  /* ends at 2^63 */
+	ASSERT_EQ(madv(as, 4, 1, MADV_REMOVE), 0);
+	/* a regular file cannot be mapped at such an offset (file_mmap_ok:
+	 * EOVERFLOW): only device mappings reach the new check */
+	ASSERT_EQ(map_file(as, f, 12, 2, RW, MAP_SHARED, 1ull << 51),
+		  -EOVERFLOW);
+	aspace_file_put(z);
+	aspace_file_put(f);
+	aspace_free(as);
+	return PASS;
+}
