@@ -250,7 +250,14 @@ static int search_thp(const struct aspace *as, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* hugetlbfs placement: huge page alignment, hint aligned up. */
+/*
+ * hugetlbfs placement (6.13+): the length and a FIXED address must be
+ * huge-page aligned, a hint is aligned up, then the mm's own search runs
+ * with the hint and a huge-page alignment mask: so MAP_32BIT skips the
+ * hint in the top-down layout and tests it against its 1-2 GiB window
+ * [V: fuzz errors seed 52544, anonymous MAP_HUGETLB|MAP_32BIT with a
+ * hint above 4 GiB: kernel 0x40000000].
+ */
 static int search_hugetlb(const struct aspace *as,
 			  const struct aspace_file *f, uint64_t addr,
 			  uint64_t len, int mflags, uint64_t *out,
@@ -266,14 +273,9 @@ static int search_hugetlb(const struct aspace *as,
 		*out = addr;
 		return 0;
 	}
-	if (addr) {
+	if (addr)
 		addr = (addr + hmask) & ~hmask;
-		if (addr && hint_fits(as, addr, len, as->cfg.task_size, af)) {
-			*out = addr;
-			return 0;
-		}
-	}
-	return search(as, 0, len, 0, hmask, mflags & ~MAP_FIXED, 0, out, af);
+	return search(as, addr, len, 0, hmask, mflags, 0, out, af);
 }
 
 int get_unmapped_area(const struct aspace *as, const struct aspace_file *file,
