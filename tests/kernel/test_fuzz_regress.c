@@ -244,3 +244,25 @@ TEST(fuzz_regress_hugetlb_32bit_hint)
 		"mmap(0x7ff000000000, 4096, PROT_READ, MAP_PRIVATE|"
 		"MAP_ANONYMOUS|MAP_32BIT|MAP_NORESERVE|MAP_HUGETLB, -1, 0)\n");
 }
+
+/*
+ * Found by seed 53419 (errors profile, round 4): the hugetlb search's
+ * alignment mask is page-granular (2 MiB - 4 KiB), so a gap of exactly
+ * len + 2 MiB - 4 KiB holds an aligned 2 MiB mapping; the model asked for
+ * 4 KiB more and placed it in the next gap down.
+ */
+TEST(fuzz_regress_hugetlb_exact_gap)
+{
+	return replay(
+		"mmap(0x5555555bd000, 376832, PROT_READ, MAP_PRIVATE|MAP_FIXED|"
+		"MAP_ANONYMOUS, -1, 0)\n"
+		"mmap(0x5555555bc000, 1060864, PROT_WRITE, MAP_PRIVATE|"
+		"MAP_ANONYMOUS|MAP_POPULATE, -1, 0)\n"
+		"mmap(NULL, 1814528, PROT_READ|PROT_WRITE, MAP_PRIVATE, "
+		"103</memfd:aspace-fuzz>, 0x75000)\n"
+		"mmap(0x7ffff7641000, 8192, PROT_READ|PROT_WRITE|PROT_EXEC, "
+		"MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0)\n"
+		"mremap(0x7ffff7641000, 4194304, 1, 0, NULL)\n"
+		"mmap(NULL, 8192, PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|"
+		"MAP_ANONYMOUS|MAP_NORESERVE|MAP_POPULATE|MAP_HUGETLB, -1, 0)\n");
+}
