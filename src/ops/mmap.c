@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "ops/fastpath.h"
 #include "vma/vma.h"
 
 #ifndef MAP_32BIT
@@ -218,15 +219,27 @@ static int mmap_region(struct mmap_op *op, uint64_t a,
 	if (err)
 		return err;
 
-	if (af->ok && af->lo <= a && a < af->hi) {
-		/* the address search already found vma_find(a) */
-		u.have_found = true;
-		u.found = af->next;
-		u.cur = &af->cur;
+	if (af->ok && af->lo < a && a < af->hi &&
+	    (!af->next || af->next->start >= u.end) &&
+	    likely(!mmap_slow_only)) {
+		/*
+		 * The search found [a, a + len) empty, and vma_find() of a - 1
+		 * is the VMA after it too, so no VMA ends at a: there is
+		 * nothing to gather and no left neighbour that could merge
+		 * (a non-adjacent prev and none decide every merge alike).
+		 */
+		u.next = af->next;
+	} else {
+		if (af->ok && af->lo <= a && a < af->hi) {
+			/* the address search already found vma_find(a) */
+			u.have_found = true;
+			u.found = af->next;
+			u.cur = &af->cur;
+		}
+		err = vma_unmap_gather(as, &u);
+		if (err)
+			return err;
 	}
-	err = vma_unmap_gather(as, &u);
-	if (err)
-		return err;
 	if (!may_expand_vm(as, op->vm_flags, pglen - u.npages))
 		return -ENOMEM;
 	accountable = !file_is_hugetlb(f) && flags_accountable(op->vm_flags);

@@ -716,6 +716,24 @@ int vma_unmap_inside(struct aspace *as, struct vma *v, uint64_t start,
 	return 0;
 }
 
+int vma_unmap_whole(struct aspace *as, struct vma *v)
+{
+	uint64_t start = v->start, end = v->end;
+
+	/* vma_unmap_gather()'s only check for this shape: no split at
+	 * either end, so neither map_count nor may_split is asked */
+	if (unlikely(v->flags & VM_SEALED))
+		return -EPERM;
+	/* vma_unmap_commit() of first == last == v, in its order */
+	if (as->total_vm > as->hiwater_vm)
+		as->hiwater_vm = as->total_vm;
+	vma_account_remove(as, v->flags, vma_pages(v));
+	vma_free(as, v);
+	tree_store(as, start, end, NULL);
+	vma_guard_remove(as, start, end);
+	return 0;
+}
+
 /* vma_unmap_commit() with the tree erase optional (@erase). */
 static void unmap_commit(struct aspace *as, struct vma_unmap *u, bool erase)
 {

@@ -720,6 +720,18 @@ static inline bool vma_unmap_inside_applies(const struct aspace *as,
 }
 
 /*
+ * vma_unmap_whole() - vma_unmap_gather() and vma_unmap_commit() at once
+ * for [v->start, v->end), exactly one whole VMA (munmap of a mapping as
+ * it was made): the gathering's only check for that shape (sealed →
+ * -EPERM), then the commit, without the neighbours' lookups the general
+ * pair makes for its callers.  Tree, VMAs, counters and statistics end as
+ * the general pair leaves them.
+ * Return: 0 or -EPERM; nothing changed on error.
+ * Assumes: 1 store reserved.  Cost: O(log n): the erase only.
+ */
+int vma_unmap_whole(struct aspace *as, struct vma *v);
+
+/*
  * vma_unmap_commit_over() - vma_unmap_commit() for a caller that stores a
  * VMA over all of [u->start, u->end) next (mmap replacing what was there:
  * one store instead of an erase and a store).  Everything but the erase:

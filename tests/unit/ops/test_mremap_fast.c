@@ -22,13 +22,13 @@
 
 #include "aspace.h"
 #include "ops/mremap.h"
+#include "space_diff.h"
 #include "../../harness.h"
 
 #define MF_B      0x200000000000ull
 #define MF_PG(n)  ((uint64_t)(n) * 4096ull)
 #define MF_AT(n)  (MF_B + MF_PG(n))
 #define MF_PAGES  96                    /* the area the calls touch */
-#define MF_VMAS   256                   /* dump capacity */
 
 static uint64_t mf_rng;
 
@@ -38,106 +38,6 @@ static uint64_t mf_rand(uint64_t n)
 	mf_rng ^= mf_rng >> 7;
 	mf_rng ^= mf_rng << 17;
 	return n ? mf_rng % n : 0;
-}
-
-/* One VMA as compared: everything but the file pointer's identity. */
-struct mf_vma {
-	uint64_t start, end, pgoff, flags, anon_id, origin, last_change;
-	int kind, has_file, forked;
-	char name[32];
-};
-
-struct mf_dump {
-	unsigned n;
-	struct mf_vma v[MF_VMAS];
-};
-
-static int mf_collect(const struct aspace_vma_info *vi, void *arg)
-{
-	struct mf_dump *d = arg;
-	struct mf_vma *m;
-
-	if (d->n == MF_VMAS)
-		return 1;
-	m = &d->v[d->n++];
-	memset(m, 0, sizeof(*m));
-	m->start = vi->start;
-	m->end = vi->end;
-	m->pgoff = vi->pgoff;
-	m->flags = vi->flags;
-	m->anon_id = vi->anon_id;
-	m->origin = vi->origin;
-	m->last_change = vi->last_change;
-	m->kind = (int)vi->kind;
-	m->has_file = vi->file != NULL;
-	m->forked = vi->anon_forked;
-	if (vi->anon_name)
-		snprintf(m->name, sizeof(m->name), "%s", vi->anon_name);
-	return 0;
-}
-
-/* Two structs of uint64_t equal?  Prints the first word that differs. */
-static int mf_words_same(const char *what, const char *kind, const void *a,
-			 const void *b, size_t size)
-{
-	uint64_t x[32], y[32];
-
-	if (size > sizeof(x))
-		return 0;
-	memcpy(x, a, size);
-	memcpy(y, b, size);
-	for (size_t i = 0; i < size / sizeof(x[0]); i++)
-		if (x[i] != y[i]) {
-			fprintf(stderr, "  %s: %s word %zu: fast %llu, slow %llu\n",
-				what, kind, i, (unsigned long long)x[i],
-				(unsigned long long)y[i]);
-			return 0;
-		}
-	return 1;
-}
-
-/* Both spaces identical?  Prints the first difference. */
-static int mf_same(struct aspace *a, struct aspace *b, const char *what)
-{
-	static struct mf_dump da, db;
-	struct aspace_counters ca, cb;
-	struct aspace_stats sa, sb;
-
-	da.n = db.n = 0;
-	aspace_for_each_vma(a, 0, UINT64_MAX, mf_collect, &da);
-	aspace_for_each_vma(b, 0, UINT64_MAX, mf_collect, &db);
-	if (da.n != db.n) {
-		fprintf(stderr, "  %s: %u VMAs fast, %u slow\n", what, da.n,
-			db.n);
-		return 0;
-	}
-	for (unsigned i = 0; i < da.n; i++)
-		if (memcmp(&da.v[i], &db.v[i], sizeof(da.v[i]))) {
-			fprintf(stderr, "  %s: VMA %u differs: fast %#llx-%#llx"
-				" flags %#llx pgoff %llu, slow %#llx-%#llx flags"
-				" %#llx pgoff %llu\n", what, i,
-				(unsigned long long)da.v[i].start,
-				(unsigned long long)da.v[i].end,
-				(unsigned long long)da.v[i].flags,
-				(unsigned long long)da.v[i].pgoff,
-				(unsigned long long)db.v[i].start,
-				(unsigned long long)db.v[i].end,
-				(unsigned long long)db.v[i].flags,
-				(unsigned long long)db.v[i].pgoff);
-			return 0;
-		}
-	aspace_counters(a, &ca);
-	aspace_counters(b, &cb);
-	aspace_stats(a, &sa);
-	aspace_stats(b, &sb);
-	if (!mf_words_same(what, "counters", &ca, &cb, sizeof(ca)) ||
-	    !mf_words_same(what, "stats", &sa, &sb, sizeof(sa)))
-		return 0;
-	if (aspace_validate(a) || aspace_validate(b)) {
-		fprintf(stderr, "  %s: validate failed\n", what);
-		return 0;
-	}
-	return 1;
 }
 
 /* A page count: mostly small, sometimes a whole slot or more. */
@@ -302,38 +202,20 @@ static int mf_other(struct aspace *a, struct aspace *b, char *what,
 	return 1;
 }
 
-/* @seeds runs of @ops calls with the configuration @cfg. */
+/* One step: an mremap or another call. */
+static int mf_step(struct aspace *a, struct aspace *b, char *what,
+		   size_t wlen)
+{
+	if (mf_rand(2))
+		return mf_mremap(a, b, what, wlen);
+	return mf_other(a, b, what, wlen);
+}
+
 static int mf_run(const struct aspace_config *cfg, unsigned seeds,
 		  unsigned ops)
 {
-	char what[128];
-
-	for (unsigned s = 1; s <= seeds; s++) {
-		struct aspace *a = aspace_new(cfg), *b = aspace_new(cfg);
-		int ok = 1;
-
-		if (!a || !b)
-			return 0;
-		mf_rng = 0x9e3779b97f4a7c15ull * s + 1;
-		for (unsigned i = 0; ok && i < ops; i++) {
-			aspace_set_call_id(a, i + 1);
-			aspace_set_call_id(b, i + 1);
-			if (mf_rand(2))
-				ok = mf_mremap(a, b, what, sizeof(what));
-			else
-				ok = mf_other(a, b, what, sizeof(what));
-			if (ok)
-				ok = mf_same(a, b, what);
-			if (!ok)
-				fprintf(stderr, "  seed %u call %u\n", s, i);
-		}
-		aspace_free(a);
-		aspace_free(b);
-		mremap_slow_only = false;
-		if (!ok)
-			return 0;
-	}
-	return 1;
+	return sd_run(cfg, seeds, ops, &mf_rng, 1, mf_step, NULL,
+		      &mremap_slow_only);
 }
 
 TEST(mremap_fast_paths_match_general_path)
@@ -351,15 +233,10 @@ TEST(mremap_fast_paths_match_general_path_provenance_limits)
 	struct aspace_config cfg;
 
 	aspace_config_init(&cfg);
-	cfg.provenance = true;
-	cfg.anon_vma_name = true;
-	cfg.max_map_count = 24;
-	cfg.rlimit_memlock = 16 * 4096;
+	sd_config_limits(&cfg, 0);
 	if (!mf_run(&cfg, 40, 400))
 		return FAIL;
-	cfg.max_map_count = 12;
-	cfg.overcommit_memory = 2;
-	cfg.totalram_pages = 64;
+	sd_config_limits(&cfg, 1);
 	if (!mf_run(&cfg, 20, 400))
 		return FAIL;
 	return PASS;
