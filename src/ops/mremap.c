@@ -451,18 +451,9 @@ static void mremap_unmap_source(struct mremap_op *op)
 		v->flags &= ~VM_ACCOUNT;
 	if (!mremap_slow_only && vs == op->addr && ve == end && op->old_len &&
 	    !(v->flags & VM_SEALED)) {
-		/* the whole VMA: what the gathering would find, without it */
-		struct vma_unmap u = { .start = vs, .end = ve, .first = v,
-				       .last = v, .count = 1,
-				       .npages = vma_pages(v) };
-
-		if (v->flags & VM_LOCKED)
-			u.nlocked = u.npages;
-		if (v->flags & VM_ACCOUNT)
-			u.naccount = u.npages;
-		if (flags_is_data(v->flags) && !flags_is_exec(v->flags))
-			u.ndata = u.npages;
-		vma_unmap_commit(as, &u);
+		/* the whole VMA (not sealed: it cannot refuse) */
+		err = vma_unmap_whole(as, v);
+		ASSERT(err == 0);
 		return;
 	}
 	/* op->vma is live; when it still contains addr it is vma_find(addr) */
@@ -792,10 +783,11 @@ static void mremap_piece_needs(const struct mremap_op *op, unsigned *vmas,
 	}
 }
 
-/* as_reserve() for @vmas VMAs (and one ext each, plus slack). */
+/* as_reserve() for @vmas VMAs (and one ext each, plus slack); the pools
+ * usually hold them already (as_reserve_fast(): the same contract). */
 static int mremap_reserve(struct aspace *as, unsigned vmas, unsigned stores)
 {
-	return as_reserve(as, vmas, vmas + 1, stores);
+	return as_reserve_fast(as, vmas, vmas + 1, stores);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -309,6 +309,11 @@ int get_unmapped_area_found(const struct aspace *as,
 		pgoff = 0;
 	if (file && file->desc.kind == ASPACE_FILE_HUGETLB) {
 		err = search_hugetlb(as, file, addr, len, mflags, &a, af);
+	} else if (mflags & MAP_FIXED) {
+		/* every search below returns a MAP_FIXED address as given
+		 * (len <= task_size was checked): straight to the checks */
+		err = 0;
+		a = addr;
 	} else if (file && (file->desc.kind == ASPACE_FILE_REGULAR ||
 			    (file->desc.kind == ASPACE_FILE_DEVZERO &&
 			     !shared_anon && !(mflags & MAP_SHARED)))) {

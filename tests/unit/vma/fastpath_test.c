@@ -6,8 +6,10 @@
  * vma_stat_account() calls over every flag class.  Both must agree on
  * every input (issue 7, round 4: fast paths give the general result).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vma/vma.h"
 #include "fixture.h"
@@ -322,5 +324,90 @@ TEST(vma_fastpath_matches_general_path)
 		FAILF("only %u munmaps inside one VMA", inside);
 	aspace_free(fast);
 	aspace_free(gen);
+	return PASS;
+}
+
+/*
+ * get_unmapped_area() with MAP_FIXED goes straight to the final checks
+ * for every file but hugetlbfs (area.c): the answer must be the address
+ * itself or the checks' errno in __get_unmapped_area()'s order, for
+ * every file kind, layout, placement flag and length the searches it
+ * skips would have seen (THP-sized, task_size, beyond).
+ */
+TEST(vma_fastpath_fixed_area_is_the_address)
+{
+	static const int kinds[] = {
+		-1, ASPACE_FILE_REGULAR, ASPACE_FILE_SHMEM, ASPACE_FILE_DEVZERO,
+		ASPACE_FILE_SYSV_SHM,
+	};
+	struct aspace_config cfg;
+	unsigned it, ok = 0, refused = 0;
+	int layout;
+
+	for (layout = 0; layout < 2; layout++) {
+		struct aspace *as;
+
+		aspace_config_init(&cfg);
+		cfg.legacy_layout = layout;
+		as = aspace_new(&cfg);
+		ASSERT_TRUE(as != NULL);
+		ASSERT_EQ(fx_map(as, 0, 8, PROT_READ, 0), 0);
+		for (it = 0; it < 100000; it++) {
+			int kind = kinds[fp_rnd() % ARRAY_SIZE(kinds)];
+			struct aspace_file_desc d = { .path = "/f",
+				.kind = kind < 0 ? 0 : kind,
+				.flags = ASPACE_O_READ };
+			struct aspace_file *f = kind < 0 ? NULL :
+				aspace_file_open(&d);
+			uint64_t ts = cfg.task_size, addr, len, out = 1;
+			int mflags = MAP_FIXED | (fp_rnd() & 1 ? MAP_SHARED : 0);
+			bool shared_anon = !f && (fp_rnd() & 1);
+			int want, got;
+
+			ASSERT_TRUE(kind < 0 || f != NULL);
+			switch (fp_rnd() % 6) {
+			case 0:  addr = 0; break;
+			case 1:  addr = fp_rnd() % PG(4); break;
+			case 2:  addr = ts - PG(fp_rnd() % 1024); break;
+			case 3:  addr = -(uint64_t)(fp_rnd() % 8192); break;
+			case 4:  addr = AT(fp_rnd() % 64); break;
+			default: addr = fp_rnd() % ts; break;
+			}
+			switch (fp_rnd() % 5) {
+			case 0:  len = HPAGE_PMD_SIZE * (1 + fp_rnd() % 4); break;
+			case 1:  len = ts - PG(fp_rnd() % 3); break;
+			case 2:  len = ts + PG(fp_rnd() % 3); break;
+			default: len = PG(1 + fp_rnd() % 16); break;
+			}
+			if (len > ts)
+				want = -ENOMEM;
+			else if (addr >= (uint64_t)-MAX_ERRNO)
+				want = (int)(int64_t)addr;
+			else if (addr > ts - len)
+				want = -ENOMEM;
+			else if (!PAGE_ALIGNED(addr))
+				want = -EINVAL;
+			else if (addr < cfg.dac_mmap_min_addr &&
+				 !cfg.cap_sys_rawio)
+				want = -EPERM;
+			else
+				want = 0;
+			got = get_unmapped_area(as, f, shared_anon, addr, len,
+						fp_rnd() % 1024, mflags, 0, &out);
+			aspace_file_put(f);
+			if (got != want || (!got && out != addr))
+				FAILF("layout %d kind %d addr %#llx len %#llx "
+				      "flags %#x: got %d %#llx, want %d", layout,
+				      kind, (unsigned long long)addr,
+				      (unsigned long long)len, mflags, got,
+				      (unsigned long long)out, want);
+			if (got)
+				refused++;
+			else
+				ok++;
+		}
+		aspace_free(as);
+	}
+	ASSERT_TRUE(ok > 10000 && refused > 10000);
 	return PASS;
 }
