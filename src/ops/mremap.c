@@ -757,7 +757,8 @@ static int mremap_pure_move(struct mremap_op *op, struct vma *first,
 /*
  * The pieces a pure move may touch: the VMAs intersecting the source
  * range (an upper bound: the walk may stop early).  @v: the VMA @c was
- * put on by rtc_find(start); the cursor steps on from there.
+ * put on by rtc_find(start); the cursor steps on from there, not beyond
+ * the VMA that reaches @end (@c is not used afterwards).
  */
 static uint64_t mremap_count_pieces(struct rt_cursor *c, const struct vma *v,
 				    uint64_t start, uint64_t end)
@@ -766,8 +767,11 @@ static uint64_t mremap_count_pieces(struct rt_cursor *c, const struct vma *v,
 
 	if (end <= start)
 		return 0;
-	for (; v && v->start < end; v = rtc_next(c, NULL))
+	for (; v && v->start < end; v = rtc_next(c, NULL)) {
 		k++;
+		if (v->end >= end)
+			break;          /* the next one starts past the range */
+	}
 	return k;
 }
 
