@@ -294,7 +294,7 @@ static int mmap_region(struct mmap_op *op, uint64_t a,
 				v->file->shm_owner = as;
 				as->shm_committed += pglen;
 			}
-		} else {
+		} else if (f) {
 			v->file = aspace_file_get(f);
 		}
 		if (file_is_hugetlb(f))
@@ -465,8 +465,11 @@ int aspace_mmap(struct aspace *as, uint64_t addr, uint64_t len, int prot,
 
 	as_begin(as);
 	err = mmap_do(&op, out);
-	aspace_file_put(op.hidden);     /* VMAs hold their own references */
-	aspace_file_put(op.own);
+	if (unlikely(op.hidden || op.own)) {
+		/* VMAs hold their own references */
+		aspace_file_put(op.hidden);
+		aspace_file_put(op.own);
+	}
 	if (err && as->oom_now) {
 		/* our allocator failed: not even the execute-only key or a
 		 * model inode number may have been used up */
