@@ -58,13 +58,21 @@ static inline uint64_t *stat_class(struct aspace *as, uint64_t f)
 	return NULL;
 }
 
-void vma_stat_account(struct aspace *as, uint64_t flags, int64_t npages)
+/* vma_stat_account(), inlined into this file's callers (-fPIC keeps a
+ * call to the global one out of line even here). */
+static inline void stat_account(struct aspace *as, uint64_t flags,
+				int64_t npages)
 {
 	uint64_t *cls = stat_class(as, flags);
 
 	as->total_vm += (uint64_t)npages;
 	if (cls)
 		*cls += (uint64_t)npages;
+}
+
+void vma_stat_account(struct aspace *as, uint64_t flags, int64_t npages)
+{
+	stat_account(as, flags, npages);
 }
 
 void vma_stat_move(struct aspace *as, uint64_t oldflags, uint64_t newflags,
@@ -82,7 +90,7 @@ void vma_stat_move(struct aspace *as, uint64_t oldflags, uint64_t newflags,
 
 void vma_account_add(struct aspace *as, uint64_t flags, uint64_t npages)
 {
-	vma_stat_account(as, flags, (int64_t)npages);
+	stat_account(as, flags, (int64_t)npages);
 	if (flags & VM_LOCKED)
 		as->locked_vm += npages;
 	if (flags & VM_ACCOUNT)
@@ -91,7 +99,7 @@ void vma_account_add(struct aspace *as, uint64_t flags, uint64_t npages)
 
 void vma_account_remove(struct aspace *as, uint64_t flags, uint64_t npages)
 {
-	vma_stat_account(as, flags, -(int64_t)npages);
+	stat_account(as, flags, -(int64_t)npages);
 	if (flags & VM_LOCKED)
 		as->locked_vm -= npages;
 	if (flags & VM_ACCOUNT)

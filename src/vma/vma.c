@@ -94,6 +94,15 @@ static void tree_store(struct aspace *as, uint64_t start, uint64_t end,
 	ASSERT(err == 0);
 }
 
+/* vma_guard_remove() without the call when there are no guards (the
+ * common case: no MADV_GUARD_INSTALL ever made). */
+static inline void guard_remove(struct aspace *as, uint64_t start,
+				uint64_t end)
+{
+	if (unlikely(rt_count(&as->guards)))
+		vma_guard_remove(as, start, end);
+}
+
 static void note_peak(struct aspace *as)
 {
 	if (as_map_count(as) > as->stats.peak_map_count)
@@ -320,9 +329,11 @@ bool vma_anon_pair_ok(const struct vma *prev, const struct vma *next)
 /* Expand and merge a new range (02 §2, §6.1)                             */
 /* ---------------------------------------------------------------------- */
 
-void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
-		uint64_t end, uint64_t pgoff, struct vma *next,
-		bool remove_next)
+/* vma_expand(), inlined into vma_merge_new_range() (-fPIC keeps a call
+ * to the global one out of line even in this file). */
+static inline void expand(struct aspace *as, struct vma *v, uint64_t start,
+			  uint64_t end, uint64_t pgoff, struct vma *next,
+			  bool remove_next)
 {
 	ASSERT(start <= v->start && end >= v->end);
 	if (remove_next) {
@@ -338,6 +349,13 @@ void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
 	if (remove_next)
 		vma_free(as, next);
 	touch_prov(as, v);
+}
+
+void vma_expand(struct aspace *as, struct vma *v, uint64_t start,
+		uint64_t end, uint64_t pgoff, struct vma *next,
+		bool remove_next)
+{
+	expand(as, v, start, end, pgoff, next, remove_next);
 }
 
 struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
@@ -384,7 +402,7 @@ struct vma *vma_merge_new_range(struct aspace *as, struct vma *prev,
 	else if (!target->anon && remove_next && !next->anon)
 		target->anon = a->anon;
 	target->flags |= a->flags & as_sticky_bits(as);
-	vma_expand(as, target, nstart, nend, pgoff, next, remove_next);
+	expand(as, target, nstart, nend, pgoff, next, remove_next);
 	as->stats.merges++;
 	return target;
 }
@@ -712,7 +730,7 @@ int vma_unmap_inside(struct aspace *as, struct vma *v, uint64_t start,
 	if (as->total_vm > as->hiwater_vm)
 		as->hiwater_vm = as->total_vm;
 	vma_account_remove(as, v->flags, (end - start) >> PAGE_SHIFT);
-	vma_guard_remove(as, start, end);
+	guard_remove(as, start, end);
 	return 0;
 }
 
@@ -730,7 +748,7 @@ int vma_unmap_whole(struct aspace *as, struct vma *v)
 	vma_account_remove(as, v->flags, vma_pages(v));
 	vma_free(as, v);
 	tree_store(as, start, end, NULL);
-	vma_guard_remove(as, start, end);
+	guard_remove(as, start, end);
 	return 0;
 }
 
@@ -756,7 +774,7 @@ static void unmap_commit(struct aspace *as, struct vma_unmap *u, bool erase)
 	}
 	if (erase)
 		tree_store(as, start, end, NULL);
-	vma_guard_remove(as, start, end);       /* markers go with the pages */
+	guard_remove(as, start, end);   /* markers go with the pages */
 	u->first = u->last = NULL;
 }
 
