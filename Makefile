@@ -54,7 +54,7 @@ $(BUILD)/aspace: $(TOOL_OBJ) $(BUILD)/libaspace.a
 $(BUILD)/aspace-tests: $(TEST_OBJ) $(TOOL_LIB_OBJ) $(BUILD)/libaspace.a
 	$(CC) -o $@ $(TEST_OBJ) $(TOOL_LIB_OBJ) -Wl,--whole-archive $(BUILD)/libaspace.a -Wl,--no-whole-archive $(LDFLAGS_ALL) -lm
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libaspace.a $(TOOL_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O2 -o $@ $< $(TOOL_LIB_OBJ) -Wl,--whole-archive $(BUILD)/libaspace.a -Wl,--no-whole-archive $(LDFLAGS_ALL) -lm
 

@@ -2903,7 +2903,7 @@ const char *fz_profile_name(int profile)
 		"default", "errors", "limits", "mremap", "lock", "all",
 	};
 
-	return profile >= 0 && profile < FZ_NPROFILES ? names[profile] : NULL;
+	return profile >= 0 && profile < FZ_NPROFILES ? names[profile] : "unknown";
 }
 
 /* fz_options_init() - see fuzz.h. */

@@ -132,7 +132,7 @@ int fz_replay_listing(const char *text, FILE *out);
  */
 int fz_parse_op(const char *line, struct fz_op *op /* OUT */);
 
-/* fz_profile_name() - "default", "errors", ...; NULL when out of range. */
+/* fz_profile_name() - "default", "errors", ...; "unknown" when out of range. */
 const char *fz_profile_name(int profile);
 
 /* ---------------------------------------------------------------------- */
