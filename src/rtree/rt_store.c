@@ -76,6 +76,7 @@ static void write_items(struct rt_node *nd, bool leaf,
 	for (i = 0; i < m; i++)
 		rt_set_item(nd, leaf, i, &it[i]);
 	nd->n = m;
+	rt_pad_keys(nd, leaf, m);
 }
 
 /*
@@ -263,6 +264,7 @@ static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
 		rt_set_item(root, false, j, &s);
 	}
 	root->n = 2;
+	rt_pad_keys(root, false, 2);
 	t->root = root;
 	t->height++;
 }
@@ -426,7 +428,7 @@ static void seek_insert(const struct rt_tree *t, struct rt_cursor *c,
 	unsigned d, i;
 
 	for (d = 0; d + 1 < t->height; d++) {
-		i = rt_lower(nd->i.last, nd->n, index);
+		i = rt_lower_inner(nd, index);
 		if (i == nd->n)
 			i = nd->n - 1;
 		c->node[d] = nd;
@@ -434,7 +436,7 @@ static void seek_insert(const struct rt_tree *t, struct rt_cursor *c,
 		nd = nd->i.child[i];
 	}
 	c->node[d] = nd;
-	c->slot[d] = rt_lower(nd->l.last, nd->n, index);
+	c->slot[d] = rt_lower_leaf(nd, index);
 	c->depth = t->height;
 }
 
@@ -528,7 +530,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		f = rt_finger_spare(t);
 		nd = t->root;
 		for (d = 0; d < h; d++) {
-			i = rt_lower(nd->i.last, nd->n, first);
+			i = rt_lower_inner(nd, first);
 			if (i == nd->n)
 				i = nd->n - 1;
 			/* the deepest level's neighbours are the closest */
@@ -539,13 +541,13 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 			f->node[d] = nd;
 			f->slot[d] = i;
 			nd = nd->i.child[i];
-			rt_prefetch_keys(nd);
+			rt_prefetch_node(nd, d + 1 == h);
 		}
 		f->node[h] = nd;
 		descended = true;
 	}
 	n = nd->n;
-	j = rt_lower(nd->l.last, n, first);
+	j = rt_lower_leaf(nd, first);
 	for (j2 = j; j2 < n && nd->l.fv[j2].first <= last; j2++)
 		;
 	if (j2 == n && last > hi)
@@ -592,6 +594,16 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		nd->l.last[i] = tail_last;
 	}
 	nd->n = m;
+	/* Pad the slots it gave up (n - m: at most 2 but for an erase of
+	 * many entries, whose loop gcc would turn into a memset call). */
+	if (m < n) {
+		nd->l.last[m] = RT_KEY_PAD;
+		if (m + 1 < n) {
+			nd->l.last[m + 1] = RT_KEY_PAD;
+			for (p = m + 2; p < n; p++)
+				nd->l.last[p] = RT_KEY_PAD;
+		}
+	}
 	t->count = t->count + m - n;
 	/* The gaps before slots j..j + k (inside [1, m - 1]) are new, but
 	 * for the same two; between head, new entry and tail they are 0. */

@@ -363,28 +363,41 @@ TEST(rt_lookup_then_store_reuses_finger)
 	return PASS;
 }
 
-/* rt_lower() and rt_upper_rev() (the searches inside every node) against
+/* rt_lower_leaf(), rt_lower_inner() (over a node padded past n, as in
+ * the tree) and rt_upper_rev() (the searches inside every node) against
  * a linear scan: every size a node can have, keys with ties, x at,
- * between and beyond them. */
+ * between and beyond them, and the largest key UINT64_MAX. */
 TEST(rt_lower_matches_scan)
 {
-	uint64_t a[RT_LEAF_CAP];
-	unsigned n, i, want;
+	static struct rt_node nd;
+	unsigned n, i, want, top;
 
+	for (top = 0; top < 2; top++)
 	for (n = 0; n <= RT_LEAF_CAP; n++) {
+		uint64_t *a = nd.l.last;
+		bool inner = n <= RT_INNER_CAP;
+
 		for (i = 0; i < n; i++)
 			a[i] = 10 + 4 * i - (i % 3 == 2 ? 4 : 0);  /* ties */
+		if (top && n)
+			a[n - 1] = UINT64_MAX;
+		nd.n = n;
+		rt_pad_keys(&nd, true, n);
 		for (uint64_t x = 0; x <= 10 + 4 * n + 2; x++) {
 			for (want = 0; want < n && a[want] < x; want++)
 				;
-			ASSERT_EQ(rt_lower(a, n, x), want);
+			ASSERT_EQ(rt_lower_leaf(&nd, x), want);
+			if (inner)      /* i.last is l.last: padded too */
+				ASSERT_EQ(rt_lower_inner(&nd, x), want);
 			for (want = 0; want < n && a[want] <= x; want++)
 				;
 			ASSERT_EQ(rt_upper_rev(a, n, x), (int)want - 1);
 		}
 		ASSERT_EQ(rt_upper_rev(a, n, UINT64_MAX), (int)n - 1);
-		ASSERT_EQ(rt_lower(a, n, UINT64_MAX), n && a[n - 1] ==
-			  UINT64_MAX ? n - 1 : n);
+		want = n && a[n - 1] == UINT64_MAX ? n - 1 : n;
+		ASSERT_EQ(rt_lower_leaf(&nd, UINT64_MAX), want);
+		if (inner)
+			ASSERT_EQ(rt_lower_inner(&nd, UINT64_MAX), want);
 	}
 	return PASS;
 }
