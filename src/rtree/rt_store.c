@@ -505,11 +505,14 @@ static inline void leaf_shift(struct rt_node *nd, unsigned to, unsigned from,
  * the summaries refreshed only as far up as they change (usually not past
  * the leaf).  On success the finger is this leaf.
  * Return: true if done; false (nothing changed, the finger possibly
- * cleared) when the general path (remove_inside, rebalancing) is needed.
+ * cleared) when the general path (remove_inside, rebalancing) is needed,
+ * with *@past the first index past the leaf's range when the store
+ * failed only because it reaches beyond that (else 0).
  * Never allocates.
  */
-static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
-			  void *value)
+static inline __attribute__((always_inline))
+bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
+		   void *value, uint64_t *past)
 {
 	struct rt_finger *f, *o;
 	uint64_t lo = 0, hi = UINT64_MAX;   /* the leaf's finger range */
@@ -550,8 +553,10 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	j = rt_lower_leaf(nd, first);
 	for (j2 = j; j2 < n && nd->l.fv[j2].first <= last; j2++)
 		;
-	if (j2 == n && last > hi)
+	if (j2 == n && last > hi) {
+		*past = hi + 1;         /* first <= hi < last: see rt_store() */
 		return false;           /* reaches into the next leaf */
+	}
 	/* What stays of the first and last entry overlapped: a head below
 	 * first and a tail above last (both of one entry when it covers the
 	 * range and more on both sides). */
@@ -628,12 +633,22 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	return true;
 }
 
+/* store_in_leaf() out of line, for the rare second try (rt_store()): the
+ * common first try stays inlined there. */
+static __attribute__((noinline))
+bool store_in_leaf_retry(struct rt_tree *t, uint64_t first, uint64_t last,
+			 void *value, uint64_t *past)
+{
+	return store_in_leaf(t, first, last, value, past);
+}
+
 int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 {
 	struct rt_item rep[3];
 	struct rt_cursor c;
 	struct rt_entry e;
 	bool grows = value != NULL;
+	uint64_t past = 0, past_e = 0;
 	unsigned k = 0, h;
 	int err;
 
@@ -654,7 +669,21 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 	}
 	/* Point of no return: below, only spares are used. */
 
-	if (store_in_leaf(t, first, last, value))
+	if (store_in_leaf(t, first, last, value, &past))
+		goto out;
+	/*
+	 * Reaching past the leaf (a merge of a leaf's last VMA with the
+	 * next leaf's first ones): erase the part past it in place first,
+	 * then the rest of the store fits in the leaf, as its range now
+	 * reaches the next leaf's new first entry.  The same content as one
+	 * store: [past, last] is overwritten by it anyway.  The erase only
+	 * removes or trims (no entry of the next leaf starts below past, so
+	 * none is split), so it never needs a spare; if either step does not
+	 * fit in place the general path below finishes the store (the erase
+	 * done or not, the result is the same).
+	 */
+	if (past && store_in_leaf_retry(t, past, last, NULL, &past_e) &&
+	    store_in_leaf_retry(t, first, last, value, &past_e))
 		goto out;
 	rt_fingers_drop(t);     /* rebalancing may move or free nodes */
 	remove_inside(t, first, last);
