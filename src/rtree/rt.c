@@ -221,7 +221,7 @@ void *rtc_entry(const struct rt_cursor *c, struct rt_entry *e)
 /*
  * A descending lookup's finger covers just the leaf's own entries, from
  * its first entry's first index to its last entry's last: both are in
- * lines the descent already prefetched (rt_prefetch_keys()), where
+ * lines the descent already prefetched (rt_prefetch_node()), where
  * widening it into the gaps around the leaf would cost a compare and a
  * load a level.  (An in-place store's descent, which reads the
  * neighbouring summaries anyway, widens its finger up to the neighbours.)
@@ -262,11 +262,12 @@ void *find_at(struct rt_cursor *c, uint64_t index, struct rt_entry *e,
 		nd = f->node[d];
 		goto leaf;
 	}
+	if (index > rt_root_last(t))
+		return cursor_none(c, e);       /* after the last entry */
 	f = finger ? rt_finger_spare(t) : NULL;
 	for (d = 0; d + 1 < t->height; d++) {
-		i = rt_lower(nd->i.last, nd->n, index);
-		if (i == nd->n)
-			return cursor_none(c, e);
+		/* below the root, index <= the subtree's last index */
+		i = rt_lower_inner(nd, index);
 		c->node[d] = nd;
 		c->slot[d] = i;
 		if (finger) {
@@ -274,14 +275,14 @@ void *find_at(struct rt_cursor *c, uint64_t index, struct rt_entry *e,
 			f->slot[d] = i;
 		}
 		nd = nd->i.child[i];
-		rt_prefetch_keys(nd);
+		rt_prefetch_node(nd, d + 2 == t->height);
 	}
 	if (finger) {
 		f->node[d] = nd;
 		finger_set_leaf(t, f, nd);
 	}
 leaf:
-	i = rt_lower(nd->l.last, nd->n, index);
+	i = rt_lower_leaf(nd, index);
 	if (i == nd->n)
 		return cursor_none(c, e);
 	c->node[d] = nd;
@@ -411,11 +412,12 @@ void *load_at(const struct rt_tree *t, uint64_t index, struct rt_entry *e,
 		nd = f->node[t->height - 1];
 		goto leaf;
 	}
+	if (index > rt_root_last(t))
+		return NULL;                    /* past the end */
 	f = finger ? rt_finger_spare(t) : NULL;
 	for (d = 0; d + 1 < t->height; d++) {
-		i = rt_lower(nd->i.last, nd->n, index);
-		if (i == nd->n)
-			return NULL;        /* past the end */
+		/* below the root, index <= the subtree's last index */
+		i = rt_lower_inner(nd, index);
 		if (finger) {
 			f->node[d] = (struct rt_node *)nd;
 			f->slot[d] = i;
@@ -423,14 +425,15 @@ void *load_at(const struct rt_tree *t, uint64_t index, struct rt_entry *e,
 		/* In the gap before child i, the leaf's first entry says so
 		 * too: not reading first[i] here saves a cache line a level. */
 		nd = nd->i.child[i];
-		rt_prefetch_keys(nd);
+		rt_prefetch_node(nd, d + 2 == t->height);
 	}
 	if (finger) {
 		f->node[d] = (struct rt_node *)nd;
 		finger_set_leaf(t, f, nd);
 	}
 leaf:
-	i = rt_lower(nd->l.last, nd->n, index);
+	/* i == n only after a finger's leaf, in the gap its range holds */
+	i = rt_lower_leaf(nd, index);
 	if (i == nd->n || nd->l.fv[i].first > index)
 		return NULL;
 	if (e) {
@@ -669,14 +672,18 @@ next:
 static int gap_search(const struct rt_tree *t, struct gap_query *q,
 		      bool highest)
 {
-	struct rt_item s;
+	const struct rt_node *r = t->root;
+	struct { uint64_t first, last; } s;
 	bool before, after;
 
 	if (q->lo > q->hi)
 		return -ENOMEM;
-	if (!t->root)
+	if (!r)
 		return gap_fits(q, 0, UINT64_MAX) ? 0 : -ENOMEM;
-	rt_summarise(t->root, t->height == 1, &s);
+	/* the tree's first and last index (not rt_summarise(): its gap
+	 * scan of the root is not needed here) */
+	s.first = t->height == 1 ? r->l.fv[0].first : r->i.first[0];
+	s.last = rt_root_last(t);
 	before = !highest && s.first > 0 && gap_fits(q, 0, s.first - 1);
 	if (before)
 		return 0;

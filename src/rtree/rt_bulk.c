@@ -90,6 +90,7 @@ static void bulk_close(struct rt_bulk *b, unsigned d)
 	struct rt_item s;
 
 	nd->n = b->fill[d];
+	rt_pad_keys(nd, d == 0, nd->n);
 	b->open[d] = NULL;
 	b->fill[d] = 0;
 	b->idx[d]++;

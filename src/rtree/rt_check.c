@@ -37,6 +37,11 @@ static int check_nodes(const struct rt_tree *t, uint64_t *nodes)
 		if (nd->n < min || nd->n > cap)
 			BAD("node at depth %u holds %u (bounds %u..%u)",
 			    depth, nd->n, min, cap);
+		for (i = nd->n; i < cap; i++)
+			if ((leaf ? nd->l.last[i] : nd->i.last[i]) != RT_KEY_PAD)
+				BAD("depth %u slot %u of %u: key %" PRIx64
+				    " where padding belongs", depth, i, nd->n,
+				    leaf ? nd->l.last[i] : nd->i.last[i]);
 		if (leaf)
 			continue;
 		for (i = 0; i < nd->n; i++) {

@@ -8,10 +8,12 @@
  * glibc rounds to a 496-byte chunk.  The search key, last[], is one array
  * so a binary search over it touches two or three cache lines; a leaf
  * keeps each entry's first index and value side by side (fv[]), so
- * reading the entry found costs one more line, not two.
+ * reading the entry found costs one more line, not two.  An inner node
+ * keeps child[] right after last[], so the lines a descent reads are
+ * contiguous (rt_prefetch_node()).  Slots of last[] past n are padded.
  *
  *   leaf   n | last[20] | fv[20] = {first, val}          8 + 20 * 24 = 488
- *   inner  n | last[15] | first[15] | gap[15] | child[15]  8 + 15 * 32 = 488
+ *   inner  n | last[15] | child[15] | first[15] | gap[15]  8 + 15 * 32 = 488
  *
  * Inner slot i summarises child i: first/last are the first index of the
  * subtree's first entry and the last index of its last entry, gap is the
@@ -47,9 +49,9 @@ struct rt_node {
 		} l;
 		struct {
 			uint64_t        last[RT_INNER_CAP];
+			struct rt_node *child[RT_INNER_CAP];
 			uint64_t        first[RT_INNER_CAP];
 			uint64_t        gap[RT_INNER_CAP];
-			struct rt_node *child[RT_INNER_CAP];
 		} i;
 		struct rt_node *next_spare;
 	};
@@ -84,47 +86,78 @@ static inline void rt_set_item(struct rt_node *nd, bool leaf, unsigned i,
 }
 
 /*
- * first i in a[0..n) with a[i] >= x, or n: the number of keys below x.
- * Branch-free halving over a window whose size is a power of two: the
- * first test places the window (the largest power of two <= n) at the
- * start or the end of the array, the unrolled steps halve it, each a
- * load, a compare and a conditional move (a lookup does not pay a
- * mispredicted branch per level; the jump into the steps depends only
- * on n).  About half the instructions of a loop that also tracks n.
+ * Key padding: the slots of last[] past n hold RT_KEY_PAD (UINT64_MAX) in
+ * every node in the tree, leaf or inner (rt_check() verifies it), so a
+ * search may run over the whole capacity: a padded key is never below
+ * any index, so the count of keys below x is the same as over a[0..n).
+ * rt_pad_keys() - pad @nd's last[] from slot @from (<= n) to its
+ * capacity; every writer that sets n calls it.  Cannot fail.
  */
-static inline unsigned rt_lower(const uint64_t *a, unsigned n, uint64_t x)
-{
-	unsigned step, i;
+#define RT_KEY_PAD UINT64_MAX
 
-	if (!n)
-		return 0;
-	step = 1u << (31 - __builtin_clz(n));
-	/* the keys before the window are all below x, those after it (when
-	 * it starts at 0) all at least x */
-	i = a[step - 1] < x ? n - step : 0;
-	switch (step) {
-	default:
-		ASSERT(step <= 16);
-		/* fall through */
-	case 16:
-		i = a[i + 7] < x ? i + 8 : i;
-		/* fall through */
-	case 8:
-		i = a[i + 3] < x ? i + 4 : i;
-		/* fall through */
-	case 4:
-		i = a[i + 1] < x ? i + 2 : i;
-		/* fall through */
-	case 2:
-		i = a[i] < x ? i + 1 : i;
-		/* fall through */
-	case 1:
-		break;
-	}
+static inline void rt_pad_keys(struct rt_node *nd, bool leaf, unsigned from)
+{
+	uint64_t *a = leaf ? nd->l.last : nd->i.last;
+	unsigned i, cap = leaf ? RT_LEAF_CAP : RT_INNER_CAP;
+
+	for (i = from; i < cap; i++)
+		a[i] = RT_KEY_PAD;
+}
+
+/*
+ * rt_lower_leaf() / rt_lower_inner() - the first slot of @nd whose last
+ * index is >= @x (the count of keys below @x), or n, by a fixed sequence
+ * of halvings over the node's capacity (20 -> 10 -> 5 -> 3 -> 2 -> 1,
+ * 15 -> 8 -> 4 -> 2 -> 1; key padding makes the result that of a search
+ * over a[0..n)).  Each step a load, a compare and a mask, with no jump
+ * at all: the search over a[0..n) these replace jumped into its
+ * unrolled steps by n (an indirect jump, mispredicted as n varies)
+ * after a bit scan and a shift, ~49 instructions a node against ~20;
+ * and written as conditional moves gcc turned the last steps into
+ * branches, which a binary search mispredicts half the time.
+ * rt_lower4() - four halvings from a[0]: step k adds @hk when the last
+ * key of the lower half is below x (hk = len / 2, then len -= hk, down
+ * to 1).  Constants once inlined.  Cannot fail.
+ */
+static inline __attribute__((always_inline))
+unsigned rt_lower4(const uint64_t *a, uint64_t x, unsigned h1, unsigned h2,
+		   unsigned h3, unsigned h4)
+{
+	unsigned i = 0;
+
+	i += h1 & -(unsigned)(a[i + h1 - 1] < x);
+	i += h2 & -(unsigned)(a[i + h2 - 1] < x);
+	i += h3 & -(unsigned)(a[i + h3 - 1] < x);
+	i += h4 & -(unsigned)(a[i + h4 - 1] < x);
 	return i + (a[i] < x);
 }
 
-/* last i in a[0..n) with a[i] <= x, or -1; branch-free as rt_lower(). */
+_Static_assert(RT_LEAF_CAP == 20 && RT_INNER_CAP == 15,
+	       "rt_lower_leaf()/rt_lower_inner() halve these capacities");
+
+static inline unsigned rt_lower_leaf(const struct rt_node *nd, uint64_t x)
+{
+	unsigned i = 10 & -(unsigned)(nd->l.last[9] < x);       /* 20 -> 10 */
+
+	return i + rt_lower4(nd->l.last + i, x, 5, 2, 1, 1);
+}
+
+static inline unsigned rt_lower_inner(const struct rt_node *nd, uint64_t x)
+{
+	return rt_lower4(nd->i.last, x, 7, 4, 2, 1);
+}
+
+/* rt_root_last() - the last index of the tree's last entry (the root's
+ * last key); @t not empty.  A descent that passes it finds a slot in
+ * every node below.  Cannot fail.  O(1). */
+static inline uint64_t rt_root_last(const struct rt_tree *t)
+{
+	const struct rt_node *r = t->root;
+
+	return t->height == 1 ? r->l.last[r->n - 1] : r->i.last[r->n - 1];
+}
+
+/* last i in a[0..n) with a[i] <= x, or -1; branch-free halving. */
 static inline int rt_upper_rev(const uint64_t *a, unsigned n, uint64_t x)
 {
 	const uint64_t *base = a;
@@ -219,20 +252,32 @@ static inline void rt_finger_path(const struct rt_tree *t,
 }
 
 /*
- * rt_prefetch_keys() - start loading the cache lines of @nd's last[]
- * (bytes 8..168 of a leaf, 8..128 of an inner node; up to four lines as
- * malloc aligns to 16) before the binary search needs them, so a descent
- * through a large tree waits for one memory access per level instead of
- * two or three in a row.  Cannot fail.  O(1).
+ * rt_prefetch_node() - start loading every line a descent reads of @nd:
+ * an inner node's last[] and child[] (bytes 8..248, contiguous for this),
+ * a leaf whole (its last[] and fv[], 8..488: the entry the search picks
+ * is somewhere in fv[]).  Issued as the descent reaches the node, so it
+ * waits for one memory access a level (the lines arrive together)
+ * instead of two or three in a row: the keys, then the child pointer or
+ * the entry once the search has picked its slot.  Lines 64 bytes apart
+ * and the last byte, as malloc aligns only to 16.  Cannot fail.  O(1).
  */
-static inline void rt_prefetch_keys(const struct rt_node *nd)
+static inline void rt_prefetch_node(const struct rt_node *nd, bool leaf)
 {
 	const char *p = (const char *)nd;
 
 	__builtin_prefetch(p);
 	__builtin_prefetch(p + 64);
 	__builtin_prefetch(p + 128);
-	__builtin_prefetch(p + 167);
+	__builtin_prefetch(p + 192);
+	if (!leaf) {
+		__builtin_prefetch(p + 247);
+		return;
+	}
+	__builtin_prefetch(p + 256);
+	__builtin_prefetch(p + 320);
+	__builtin_prefetch(p + 384);
+	__builtin_prefetch(p + 448);
+	__builtin_prefetch(p + 487);
 }
 
 /* rt_upper_rev() over a leaf's first indices (strided in fv[]). */

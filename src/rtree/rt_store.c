@@ -76,6 +76,7 @@ static void write_items(struct rt_node *nd, bool leaf,
 	for (i = 0; i < m; i++)
 		rt_set_item(nd, leaf, i, &it[i]);
 	nd->n = m;
+	rt_pad_keys(nd, leaf, m);
 }
 
 /*
@@ -263,6 +264,7 @@ static void grow_root(struct rt_tree *t, struct rt_node *old, bool leaf,
 		rt_set_item(root, false, j, &s);
 	}
 	root->n = 2;
+	rt_pad_keys(root, false, 2);
 	t->root = root;
 	t->height++;
 }
@@ -426,7 +428,7 @@ static void seek_insert(const struct rt_tree *t, struct rt_cursor *c,
 	unsigned d, i;
 
 	for (d = 0; d + 1 < t->height; d++) {
-		i = rt_lower(nd->i.last, nd->n, index);
+		i = rt_lower_inner(nd, index);
 		if (i == nd->n)
 			i = nd->n - 1;
 		c->node[d] = nd;
@@ -434,7 +436,7 @@ static void seek_insert(const struct rt_tree *t, struct rt_cursor *c,
 		nd = nd->i.child[i];
 	}
 	c->node[d] = nd;
-	c->slot[d] = rt_lower(nd->l.last, nd->n, index);
+	c->slot[d] = rt_lower_leaf(nd, index);
 	c->depth = t->height;
 }
 
@@ -503,11 +505,14 @@ static inline void leaf_shift(struct rt_node *nd, unsigned to, unsigned from,
  * the summaries refreshed only as far up as they change (usually not past
  * the leaf).  On success the finger is this leaf.
  * Return: true if done; false (nothing changed, the finger possibly
- * cleared) when the general path (remove_inside, rebalancing) is needed.
+ * cleared) when the general path (remove_inside, rebalancing) is needed,
+ * with *@past the first index past the leaf's range when the store
+ * failed only because it reaches beyond that (else 0).
  * Never allocates.
  */
-static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
-			  void *value)
+static inline __attribute__((always_inline))
+bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
+		   void *value, uint64_t *past)
 {
 	struct rt_finger *f, *o;
 	uint64_t lo = 0, hi = UINT64_MAX;   /* the leaf's finger range */
@@ -528,7 +533,7 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		f = rt_finger_spare(t);
 		nd = t->root;
 		for (d = 0; d < h; d++) {
-			i = rt_lower(nd->i.last, nd->n, first);
+			i = rt_lower_inner(nd, first);
 			if (i == nd->n)
 				i = nd->n - 1;
 			/* the deepest level's neighbours are the closest */
@@ -539,17 +544,19 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 			f->node[d] = nd;
 			f->slot[d] = i;
 			nd = nd->i.child[i];
-			rt_prefetch_keys(nd);
+			rt_prefetch_node(nd, d + 1 == h);
 		}
 		f->node[h] = nd;
 		descended = true;
 	}
 	n = nd->n;
-	j = rt_lower(nd->l.last, n, first);
+	j = rt_lower_leaf(nd, first);
 	for (j2 = j; j2 < n && nd->l.fv[j2].first <= last; j2++)
 		;
-	if (j2 == n && last > hi)
+	if (j2 == n && last > hi) {
+		*past = hi + 1;         /* first <= hi < last: see rt_store() */
 		return false;           /* reaches into the next leaf */
+	}
 	/* What stays of the first and last entry overlapped: a head below
 	 * first and a tail above last (both of one entry when it covers the
 	 * range and more on both sides). */
@@ -592,6 +599,16 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 		nd->l.last[i] = tail_last;
 	}
 	nd->n = m;
+	/* Pad the slots it gave up (n - m: at most 2 but for an erase of
+	 * many entries, whose loop gcc would turn into a memset call). */
+	if (m < n) {
+		nd->l.last[m] = RT_KEY_PAD;
+		if (m + 1 < n) {
+			nd->l.last[m + 1] = RT_KEY_PAD;
+			for (p = m + 2; p < n; p++)
+				nd->l.last[p] = RT_KEY_PAD;
+		}
+	}
 	t->count = t->count + m - n;
 	/* The gaps before slots j..j + k (inside [1, m - 1]) are new, but
 	 * for the same two; between head, new entry and tail they are 0. */
@@ -616,12 +633,22 @@ static bool store_in_leaf(struct rt_tree *t, uint64_t first, uint64_t last,
 	return true;
 }
 
+/* store_in_leaf() out of line, for the rare second try (rt_store()): the
+ * common first try stays inlined there. */
+static __attribute__((noinline))
+bool store_in_leaf_retry(struct rt_tree *t, uint64_t first, uint64_t last,
+			 void *value, uint64_t *past)
+{
+	return store_in_leaf(t, first, last, value, past);
+}
+
 int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 {
 	struct rt_item rep[3];
 	struct rt_cursor c;
 	struct rt_entry e;
 	bool grows = value != NULL;
+	uint64_t past = 0, past_e = 0;
 	unsigned k = 0, h;
 	int err;
 
@@ -642,7 +669,21 @@ int rt_store(struct rt_tree *t, uint64_t first, uint64_t last, void *value)
 	}
 	/* Point of no return: below, only spares are used. */
 
-	if (store_in_leaf(t, first, last, value))
+	if (store_in_leaf(t, first, last, value, &past))
+		goto out;
+	/*
+	 * Reaching past the leaf (a merge of a leaf's last VMA with the
+	 * next leaf's first ones): erase the part past it in place first,
+	 * then the rest of the store fits in the leaf, as its range now
+	 * reaches the next leaf's new first entry.  The same content as one
+	 * store: [past, last] is overwritten by it anyway.  The erase only
+	 * removes or trims (no entry of the next leaf starts below past, so
+	 * none is split), so it never needs a spare; if either step does not
+	 * fit in place the general path below finishes the store (the erase
+	 * done or not, the result is the same).
+	 */
+	if (past && store_in_leaf_retry(t, past, last, NULL, &past_e) &&
+	    store_in_leaf_retry(t, first, last, value, &past_e))
 		goto out;
 	rt_fingers_drop(t);     /* rebalancing may move or free nodes */
 	remove_inside(t, first, last);

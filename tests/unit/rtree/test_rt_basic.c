@@ -363,28 +363,111 @@ TEST(rt_lookup_then_store_reuses_finger)
 	return PASS;
 }
 
-/* rt_lower() and rt_upper_rev() (the searches inside every node) against
+/*
+ * A store that merges a leaf's last entry with the next leaf's first ones
+ * (vma_expand over three VMAs across a leaf boundary) is done in place:
+ * the part in the next leaf erased, then the rest stored in the first
+ * leaf; no rebalancing (which drops both fingers), no allocation, and
+ * the content that of one store (checked entry by entry around it).
+ */
+TEST(rt_store_across_leaves_in_place)
+{
+	struct rt_tree t;
+	struct rt_cursor c;
+	struct rt_entry e;
+	uint64_t i, n = 4000, k, cross = 0, fast = 0;
+
+	rt_init(&t);
+	rt_set_keep(&t, 7);
+	for (i = 0; i < n; i++)   /* one-page entries, one-page gaps */
+		ASSERT_EQ(rt_store(&t, 2 * i * 4096, (2 * i + 1) * 4096 - 1,
+				   V(16 * (i + 1))), 0);
+	ASSERT_EQ(rt_reserve(&t, 7), 0);    /* fill the kept pool */
+	rt_unreserve(&t);
+	for (k = 1; k + 3 < n; k += 3) {
+		uint64_t a = 2 * k * 4096, b = (2 * (k + 2) + 1) * 4096 - 1;
+		unsigned h = t.height - 1;
+		struct rt_node *la, *lb;
+		size_t bytes = rt_bytes(&t);
+
+		rtc_init(&c, &t);
+		ASSERT_TRUE(rtc_find(&c, a, NULL) != NULL);
+		la = c.node[h];
+		ASSERT_TRUE(rtc_find(&c, b, NULL) != NULL);
+		lb = c.node[h];
+		oom_fail_nth(0);        /* no allocation may happen */
+		ASSERT_EQ(rt_reserve(&t, 1), 0);
+		ASSERT_EQ(rt_store(&t, a, b, V(8)), 0);   /* 3 -> 1 */
+		ASSERT_TRUE(!oom_fired());
+		oom_disarm();
+		ASSERT_TRUE(rt_bytes(&t) <= bytes);   /* a merge may free */
+		ASSERT_EQ(rt_count(&t), n - 2);
+		if (la != lb) {
+			cross++;
+			fast += rt_finger_ok(&t.f[0]) || rt_finger_ok(&t.f[1]);
+		}
+		ASSERT_TRUE(rt_load(&t, a - 4096 - 1, &e) != NULL);
+		ASSERT_EQ(e.value, V(16 * k));
+		ASSERT_TRUE(rt_load(&t, a + 4096, &e) != NULL);
+		ASSERT_TRUE(e.first == a && e.last == b && e.value == V(8));
+		ASSERT_TRUE(rt_load(&t, b + 1, NULL) == NULL);
+		ASSERT_TRUE(rt_load(&t, b + 4096 + 1, &e) != NULL);
+		ASSERT_EQ(e.value, V(16 * (k + 4)));
+		ASSERT_EQ(rt_check(&t), 0);
+		/* and split it back */
+		for (i = k; i < k + 3; i++)
+			ASSERT_EQ(rt_store(&t, 2 * i * 4096, (2 * i + 1) * 4096 -
+					   1, V(16 * (i + 1))), 0);
+		ASSERT_EQ(rt_erase(&t, (2 * k + 1) * 4096, 2 * (k + 1) * 4096
+				   - 1), 0);
+		ASSERT_EQ(rt_erase(&t, (2 * k + 3) * 4096, 2 * (k + 2) * 4096
+				   - 1), 0);
+		rt_unreserve(&t);
+		ASSERT_EQ(rt_count(&t), n);
+	}
+	ASSERT_EQ(rt_check(&t), 0);
+	/* most leaves hold 10 or more past a merge (else it rebalances) */
+	ASSERT_TRUE(cross >= 100);     /* 222 */
+	ASSERT_TRUE(fast * 4 >= cross * 3);
+	rt_destroy(&t);
+	return PASS;
+}
+
+/* rt_lower_leaf(), rt_lower_inner() (over a node padded past n, as in
+ * the tree) and rt_upper_rev() (the searches inside every node) against
  * a linear scan: every size a node can have, keys with ties, x at,
- * between and beyond them. */
+ * between and beyond them, and the largest key UINT64_MAX. */
 TEST(rt_lower_matches_scan)
 {
-	uint64_t a[RT_LEAF_CAP];
-	unsigned n, i, want;
+	static struct rt_node nd;
+	unsigned n, i, want, top;
 
+	for (top = 0; top < 2; top++)
 	for (n = 0; n <= RT_LEAF_CAP; n++) {
+		uint64_t *a = nd.l.last;
+		bool inner = n <= RT_INNER_CAP;
+
 		for (i = 0; i < n; i++)
 			a[i] = 10 + 4 * i - (i % 3 == 2 ? 4 : 0);  /* ties */
+		if (top && n)
+			a[n - 1] = UINT64_MAX;
+		nd.n = n;
+		rt_pad_keys(&nd, true, n);
 		for (uint64_t x = 0; x <= 10 + 4 * n + 2; x++) {
 			for (want = 0; want < n && a[want] < x; want++)
 				;
-			ASSERT_EQ(rt_lower(a, n, x), want);
+			ASSERT_EQ(rt_lower_leaf(&nd, x), want);
+			if (inner)      /* i.last is l.last: padded too */
+				ASSERT_EQ(rt_lower_inner(&nd, x), want);
 			for (want = 0; want < n && a[want] <= x; want++)
 				;
 			ASSERT_EQ(rt_upper_rev(a, n, x), (int)want - 1);
 		}
 		ASSERT_EQ(rt_upper_rev(a, n, UINT64_MAX), (int)n - 1);
-		ASSERT_EQ(rt_lower(a, n, UINT64_MAX), n && a[n - 1] ==
-			  UINT64_MAX ? n - 1 : n);
+		want = n && a[n - 1] == UINT64_MAX ? n - 1 : n;
+		ASSERT_EQ(rt_lower_leaf(&nd, UINT64_MAX), want);
+		if (inner)
+			ASSERT_EQ(rt_lower_inner(&nd, UINT64_MAX), want);
 	}
 	return PASS;
 }
