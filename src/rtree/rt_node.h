@@ -261,8 +261,11 @@ static inline void rt_finger_path(const struct rt_tree *t,
  * the entry once the search has picked its slot.  Lines 64 bytes apart
  * and the last byte, as malloc aligns only to 16.  Cannot fail.  O(1).
  */
-static inline void rt_prefetch_node(const struct rt_node *nd, bool leaf)
+static inline __attribute__((always_inline))
+void rt_prefetch_node(const struct rt_node *nd, bool leaf)
 {
+	/* always_inline: gcc 12 finds a function of prefetches alone to be
+	 * "const" and drops its calls when it does not inline it early */
 	const char *p = (const char *)nd;
 
 	__builtin_prefetch(p);
