@@ -23,14 +23,20 @@
  *   whole   fork (per VMA), /proc/PID/maps text (per line), teardown: one
  *           munmap of the whole layout (per VMA), memory per VMA.
  * The kernel side runs in a forked child with raw system calls (the libc
- * wrappers); its results come back through a shared page.  Every call's
+ * wrappers), in step with the parent: for each kind the child runs its
+ * batches when the parent asks (a pipe), then the parent runs the same
+ * batches on aspace, so a kind's two figures are taken within a second
+ * of each other (run_both()); the rest of its results come back through
+ * a shared page.  Every call's
  * result is checked on both sides and the VMA count is compared before and
  * after each kind: a failed call or a drifting layout aborts the run.
  *
  * Timing: process CPU time (user + system), so time the shared machine
  * gives to other jobs is not counted.  Each kind runs REPS batches of
  * BATCH calls, each batch with its own seed (so later batches do not hit
- * warm slots), and reports the best batch.  fork and maps run REPS times,
+ * warm slots), and reports the best batch.  Until round 5 the kernel
+ * side ran whole before the aspace side, minutes apart on a host whose
+ * other tenants change its speed by 2x; ratios then moved by +-30%.  fork and maps run REPS times,
  * best kept.
  *
  * Output, one line per kind and N:
@@ -74,7 +80,7 @@
 #define SLOT        (SLOT_PAGES * PG)
 #define SCRATCH     (64 * SLOT)     /* the free area mremap_move uses */
 #define BATCH       10000           /* calls per timed batch */
-#define REPS        3
+#define REPS        5
 #define PROT_R      PROT_READ
 #define PROT_RW     (PROT_READ | PROT_WRITE)
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -314,22 +320,30 @@ static inline unsigned run_mixed_one(void)
 	return run_one(blend[rnd() % nblend]);
 }
 
-/* The best of REPS batches of about BATCH calls of @k: ns per call. */
+/* Batch @r of about BATCH calls of @k (its own seed): ns per call. */
+static double time_batch(enum kind k, uint64_t seed, int r)
+{
+	uint64_t calls = 0, before = vma_count();
+	double t0, t;
+
+	rng = seed * 1000003 + (uint64_t)r * 7919 + (uint64_t)k + 1;
+	t0 = now();
+	while (calls < BATCH)
+		calls += k == K_MIXED ? run_mixed_one() : run_one(k);
+	t = (now() - t0) / (double)calls;
+	if (vma_count() != before)
+		die("count-neutral check", 0, -EUCLEAN);
+	return t;
+}
+
+/* The best of REPS batches of @k: ns per call. */
 static double time_kind(enum kind k, uint64_t seed)
 {
 	double best = -1;
 
 	for (int r = 0; r < REPS; r++) {
-		uint64_t calls = 0, before = vma_count();
-		double t0, t;
+		double t = time_batch(k, seed, r);
 
-		rng = seed * 1000003 + (uint64_t)r * 7919 + (uint64_t)k + 1;
-		t0 = now();
-		while (calls < BATCH)
-			calls += k == K_MIXED ? run_mixed_one() : run_one(k);
-		t = (now() - t0) / (double)calls;
-		if (vma_count() != before)
-			die("count-neutral check", 0, -EUCLEAN);
 		if (best < 0 || t < best)
 			best = t;
 	}
@@ -460,13 +474,15 @@ static double time_fork(uint64_t nvmas)
 	return best;
 }
 
-/* The whole workload on the current side (A set or not). */
-static void run_side(uint64_t n, struct result *res, bool on_aspace)
+/*
+ * The current side's layout (A set: aspace, else the kernel), its build
+ * cost and memory into @res (every kind unmeasured).  Return: its VMAs.
+ */
+static uint64_t side_build(uint64_t n, struct result *res, bool on_aspace)
 {
 	double slab0 = -1;
 	size_t heap0 = as_bytes_in_use;
 	struct aspace_config cfg;
-	uint64_t vmas;
 
 	for (int k = 0; k < K_NKINDS; k++)
 		res->ns[k] = -1;
@@ -491,10 +507,12 @@ static void run_side(uint64_t n, struct result *res, bool on_aspace)
 		res->bytes_per_vma = (kernel_slab_bytes() - slab0) / (double)n;
 	if (A && aspace_validate && aspace_validate(A))
 		die("aspace_validate after build", 0, -EUCLEAN);
-	vmas = vma_count();
-	for (int k = K_MPROT_MID; k <= K_MIXED; k++)
-		if (have[k])
-			res->ns[k] = time_kind((enum kind)k, n);
+	return vma_count();
+}
+
+/* After the kinds: the layout checks, fork, maps and teardown. */
+static void side_finish(uint64_t n, struct result *res, uint64_t vmas)
+{
 	if (A && aspace_validate && aspace_validate(A))
 		die("aspace_validate after the kinds", 0, -EUCLEAN);
 	if (vma_count() != vmas)
@@ -509,6 +527,17 @@ static void run_side(uint64_t n, struct result *res, bool on_aspace)
 		x_munmap(base, n * SLOT);
 		res->ns[K_TEARDOWN] = (now() - t0) / (double)n;
 	}
+}
+
+/* aspace alone (N = 1,000,000): the whole workload, best batch a kind. */
+static void run_aspace_only(uint64_t n, struct result *res)
+{
+	uint64_t vmas = side_build(n, res, true);
+
+	for (int k = K_MPROT_MID; k <= K_MIXED; k++)
+		if (have[k])
+			res->ns[k] = time_kind((enum kind)k, n);
+	side_finish(n, res, vmas);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -538,17 +567,31 @@ static bool blend_partial(void)
 	return nblend != K_MIXED - K_MPROT_MID;
 }
 
-/* The kernel side in a child; results through a shared mapping. */
-static void run_kernel(uint64_t n, struct result *out)
+/*
+ * Both sides at @n, kind by kind in turn.  The kernel side lives in a
+ * child (its own address space) that builds its layout, then runs a
+ * kind's REPS batches when the parent asks through a pipe and answers
+ * with its best; the parent runs the same batches (same seeds) on aspace
+ * right after.  So each kind's two figures are measured within a second
+ * of each other, and the host's other tenants, whose load moves over
+ * minutes, weigh on both alike; each side's batches of a kind still run
+ * back to back, so neither side's figure is taken right after the other
+ * side has evicted its data from the caches.  fork, maps and teardown run at the end on each side.
+ * Build cost, memory, fork, maps and teardown come back through a
+ * shared mapping.  A failed call on either side ends the run.
+ */
+static void run_both(uint64_t n, struct result *kn, struct result *as)
 {
 	struct result *shared = mmap(NULL, sizeof(*shared),
 				     PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	int status = 0;
+	int cmd[2], ans[2], status = 0;
+	uint64_t vmas;
+	char built;
 	pid_t pid;
 
-	if (shared == MAP_FAILED) {
-		perror("mmap");
+	if (shared == MAP_FAILED || pipe(cmd) || pipe(ans)) {
+		perror("vs_kernel: mmap/pipe");
 		exit(1);
 	}
 	shared->failed = 1;
@@ -560,15 +603,61 @@ static void run_kernel(uint64_t n, struct result *out)
 		exit(1);
 	}
 	if (pid == 0) {
-		A = NULL;
-		run_side(n, shared, false);
+		int req[1];
+		double t;
+
+		close(cmd[1]);
+		close(ans[0]);
+		vmas = side_build(n, shared, false);
+		if (write(ans[1], "b", 1) != 1)
+			_exit(2);
+		/* req = {kind}; < 0: the kinds are done */
+		while (read(cmd[0], req, sizeof(req)) == sizeof(req) &&
+		       req[0] >= 0) {
+			t = time_kind((enum kind)req[0], n);
+			if (write(ans[1], &t, sizeof(t)) != sizeof(t))
+				_exit(2);
+		}
+		side_finish(n, shared, vmas);
 		shared->failed = 0;
 		_exit(0);
 	}
+	close(cmd[0]);
+	close(ans[1]);
+	for (int k = 0; k < K_NKINDS; k++)
+		kn->ns[k] = -1;
+	if (read(ans[0], &built, 1) != 1)
+		goto child_failed;
+	vmas = side_build(n, as, true);
+	for (int k = K_MPROT_MID; k <= K_MIXED; k++) {
+		int req[1] = { k };
+
+		if (!have[k])
+			continue;
+		if (write(cmd[1], req, sizeof(req)) != sizeof(req) ||
+		    read(ans[0], &kn->ns[k], sizeof(double)) !=
+		    sizeof(double))
+			goto child_failed;
+		as->ns[k] = time_kind((enum kind)k, n);
+	}
+	{
+		int req[1] = { -1 };
+
+		if (write(cmd[1], req, sizeof(req)) != sizeof(req))
+			goto child_failed;
+	}
+	side_finish(n, as, vmas);
+child_failed:
+	close(cmd[1]);
+	close(ans[0]);
 	waitpid(pid, &status, 0);
-	*out = *shared;
+	for (int k = 0; k < K_NKINDS; k++)
+		if (k < K_MPROT_MID || k > K_MIXED)
+			kn->ns[k] = shared->ns[k];
+	kn->bytes_per_vma = shared->bytes_per_vma;
+	kn->failed = shared->failed;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		out->failed = 1;
+		kn->failed = 1;
 	munmap(shared, sizeof(*shared));
 }
 
@@ -661,13 +750,12 @@ int main(int argc, char **argv)
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		struct result kn, as;
 
-		run_kernel(sizes[s], &kn);
+		run_both(sizes[s], &kn, &as);
 		if (kn.failed) {
 			fprintf(stderr, "vs_kernel: kernel side failed at "
 				"n=%llu\n", (unsigned long long)sizes[s]);
 			return 1;
 		}
-		run_side(sizes[s], &as, true);
 		aspace_free(A);
 		A = NULL;
 		print_lines(sizes[s], &as, &kn, NULL);
@@ -677,7 +765,7 @@ int main(int argc, char **argv)
 	{
 		struct result as;
 
-		run_side(1000000, &as, true);
+		run_aspace_only(1000000, &as);
 		aspace_free(A);
 		A = NULL;
 		print_lines(1000000, &as, NULL, &as60);
