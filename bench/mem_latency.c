@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "xorshift.h"
+
 #define LINE   64u
 #define HUGE   (2u << 20)
 #define CHASE  2000000L
@@ -34,15 +36,6 @@ static double now(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /* ns per dependent load over @mb MiB; <0 when memory is short. */
 static double chase(size_t mb, int thp)
@@ -96,6 +89,7 @@ int main(void)
 {
 	static const size_t sizes[] = { 1, 6, 94 };
 
+	rng = 0x9e3779b97f4a7c15ull;
 	printf("# mem_latency: ns per dependent load (pointer chase over "
 	       "random lines)\n");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {

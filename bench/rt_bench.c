@@ -37,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "xorshift.h"
+
 #include "rtree/rt.h"
 
 #define PG 4096ull
@@ -46,15 +48,6 @@ struct key {
 	void    *value;
 };
 
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static double now(void)
 {
@@ -372,6 +365,7 @@ int main(void)
 {
 	uint64_t n;
 
+	rng = 88172645463325252ull;
 	for (n = 1000; n <= 1000000; n *= 10)
 		bench(n);
 	return 0;

@@ -66,6 +66,7 @@
 
 #include "aspace.h"
 #include "internal.h"
+#include "xorshift.h"
 
 /* Calls other developers are still writing: NULL until they link. */
 #pragma weak aspace_mremap
@@ -226,15 +227,6 @@ static uint64_t vma_count(void)
 /* The workload                                                           */
 /* ---------------------------------------------------------------------- */
 
-static uint64_t rng;
-
-static inline uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /*
  * CPU time of this process (user + system): the machine is shared, and
